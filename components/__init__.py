@@ -1,0 +1,1 @@
+"""acr-fleet's components, configuration loader and naming rules."""

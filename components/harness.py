@@ -1,0 +1,176 @@
+"""HarnessConnectors: a subscription's Harness secret and connectors."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Sequence
+
+import pulumi
+from pulumi_harness import platform
+
+from components import naming
+from components.harness_scope import HarnessScope, scope_reference
+
+
+@dataclasses.dataclass(frozen=True)
+class DockerRegistryTarget:
+    """A registry that gets a Docker connector."""
+
+    key: str
+    """Registry's logical key."""
+    registry_name: str
+    """ACR name, for the connector's display name."""
+    login_server: pulumi.Input[str]
+    """Host name the connector logs in to."""
+
+
+@dataclasses.dataclass(frozen=True)
+class HarnessConnectorsArgs:
+    """Inputs of one subscription's Harness entities."""
+
+    subscription_key: str
+    """Logical key of the subscription; every identifier derives from it."""
+    display_name: str
+    """Human-readable subscription name for the connectors' names."""
+    scope: HarnessScope
+    """Scope the secret and connectors are created at."""
+    pipeline_scope: HarnessScope
+    """Scope pipelines run at; output references are computed from there."""
+    secret_manager: str
+    """Identifier of the secret manager that stores the client secret."""
+    delegate_selectors: Sequence[str]
+    """Delegates that run the connectors' checks and tasks."""
+    tenant_id: str
+    """Entra tenant of the identity."""
+    client_id: pulumi.Input[str]
+    """Application (client) id of the identity."""
+    client_secret: pulumi.Input[str]
+    """The identity's password; must be a Pulumi secret."""
+    docker_registries: Sequence[DockerRegistryTarget]
+    """Registries that get a Docker connector."""
+    tags: Sequence[str]
+    """Harness tags, as 'key:value' strings."""
+
+
+class HarnessConnectors(pulumi.ComponentResource):
+    """A text secret with the client secret, one Azure connector, and one Docker
+    connector (type Other) per requested registry."""
+
+    azure_connector_ref: pulumi.Output[str]
+    """Reference to the Azure connector from the pipeline scope."""
+    docker_connector_refs: pulumi.Output[dict[str, str]]
+    """References to the Docker connectors from the pipeline scope, by registry key."""
+
+    def __init__(
+        self,
+        name: str,
+        args: HarnessConnectorsArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("acrfleet:harness:HarnessConnectors", name, None, opts)
+        self._args = args
+        secret = self._create_secret(name)
+        secret_ref = scope_reference(
+            naming.client_secret_identifier(args.subscription_key), args.scope, args.scope
+        )
+        azure = self._create_azure_connector(name, secret, secret_ref)
+        dockers = {
+            target.key: self._create_docker_connector(name, target, secret, secret_ref)
+            for target in args.docker_registries
+        }
+        self.azure_connector_ref = azure.identifier.apply(self._reference)
+        # Output.all() of no arguments is a list, not a dict; start from {}.
+        pending: dict[str, pulumi.Input[str]] = {
+            key: connector.identifier for key, connector in dockers.items()
+        }
+        # from_input resolves the nested Outputs into plain strings.
+        identifiers = typing.cast(pulumi.Output[dict[str, str]], pulumi.Output.from_input(pending))
+        self.docker_connector_refs = identifiers.apply(self._references)
+        self.register_outputs(
+            {
+                "azure_connector_ref": self.azure_connector_ref,
+                "docker_connector_refs": self.docker_connector_refs,
+            }
+        )
+
+    def _references(self, identifiers: dict[str, str]) -> dict[str, str]:
+        return {key: self._reference(value) for key, value in identifiers.items()}
+
+    def _reference(self, identifier: str) -> str:
+        return scope_reference(identifier, self._args.scope, self._args.pipeline_scope)
+
+    def _create_secret(self, name: str) -> platform.SecretText:
+        args = self._args
+        return platform.SecretText(
+            f"{name}-client-secret",
+            identifier=naming.client_secret_identifier(args.subscription_key),
+            name=f"ACR {args.display_name} client secret",
+            description="Entra application password, managed by acr-fleet.",
+            secret_manager_identifier=args.secret_manager,
+            value_type="Inline",
+            value=pulumi.Output.secret(args.client_secret),
+            tags=list(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+            org_id=args.scope.org_id,
+            project_id=args.scope.project_id,
+        )
+
+    def _create_azure_connector(
+        self, name: str, secret: platform.SecretText, secret_ref: str
+    ) -> platform.AzureCloudProviderConnector:
+        args = self._args
+        return platform.AzureCloudProviderConnector(
+            f"{name}-azure",
+            identifier=naming.azure_connector_identifier(args.subscription_key),
+            name=f"Azure {args.display_name}",
+            description="Azure access for the subscription's registries, managed by acr-fleet.",
+            azure_environment_type="AZURE",
+            credentials=platform.AzureCloudProviderConnectorCredentialsArgs(
+                type="ManualConfig",
+                azure_manual_details=platform.AzureCloudProviderConnectorCredentialsAzureManualDetailsArgs(
+                    application_id=args.client_id,
+                    tenant_id=args.tenant_id,
+                    auth=platform.AzureCloudProviderConnectorCredentialsAzureManualDetailsAuthArgs(
+                        type="Secret",
+                        azure_client_secret_key=platform.AzureCloudProviderConnectorCredentialsAzureManualDetailsAuthAzureClientSecretKeyArgs(
+                            secret_ref=secret_ref,
+                        ),
+                    ),
+                ),
+            ),
+            delegate_selectors=list(args.delegate_selectors),
+            execute_on_delegate=bool(args.delegate_selectors),
+            tags=list(args.tags),
+            # The secret must exist before a connector that references it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[secret]),
+            org_id=args.scope.org_id,
+            project_id=args.scope.project_id,
+        )
+
+    def _create_docker_connector(
+        self,
+        name: str,
+        target: DockerRegistryTarget,
+        secret: platform.SecretText,
+        secret_ref: str,
+    ) -> platform.DockerConnector:
+        args = self._args
+        return platform.DockerConnector(
+            f"{name}-docker-{target.key}",
+            identifier=naming.docker_connector_identifier(args.subscription_key, target.key),
+            name=f"ACR {target.registry_name}",
+            description="Docker registry access to an ACR, managed by acr-fleet.",
+            type="Other",
+            url=pulumi.Output.from_input(target.login_server).apply(lambda host: f"https://{host}"),
+            credentials=platform.DockerConnectorCredentialsArgs(
+                username=args.client_id,
+                password_ref=secret_ref,
+            ),
+            delegate_selectors=list(args.delegate_selectors),
+            execute_on_delegate=bool(args.delegate_selectors),
+            tags=list(args.tags),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[secret]),
+            org_id=args.scope.org_id,
+            project_id=args.scope.project_id,
+        )

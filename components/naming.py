@@ -1,0 +1,137 @@
+"""Every resource name and identifier acr-fleet uses, derived by pure functions.
+
+Names come only from stable configuration keys (never from values known after
+apply, never from random or the clock), so the same configuration always gives
+the same URNs and the same Azure and Harness identifiers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# Azure: 5-50 alphanumerics, globally unique, case-insensitive, no hyphens.
+ACR_NAME_PATTERN = re.compile(r"^[A-Za-z0-9]{5,50}$")
+
+# Azure resource group names: 1-90 of letters, digits, '_', '-', '.', '(' and ')';
+# they cannot end with a period.
+RESOURCE_GROUP_PATTERN = re.compile(r"^[-\w.()]{0,89}[-\w()]$", re.ASCII)
+
+# Logical keys name things in URNs and identifiers, so they are kept plain.
+KEY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
+
+# Harness: starts with a letter or '_', then letters, digits, '_' or '$'; 128 max.
+HARNESS_IDENTIFIER_PATTERN = re.compile(r"^[a-zA-Z_][0-9a-zA-Z_$]{0,127}$")
+HARNESS_IDENTIFIER_MAX = 128
+
+# Harness rejects these as identifiers. They are compared case-insensitively
+# here: being stricter than Harness costs nothing, a rejected apply costs a run.
+HARNESS_RESERVED_WORDS = frozenset(
+    word.lower()
+    for word in (
+        *("or", "and", "eq", "ne", "lt", "gt", "le", "ge", "div", "mod", "not"),
+        *("null", "true", "false", "new", "var", "return", "step", "parallel"),
+        *("stepGroup", "org", "account", "status", "liteEngineTask"),
+    )
+)
+
+
+def acr_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a valid ACR name, or None when it is."""
+    if ACR_NAME_PATTERN.fullmatch(name):
+        return None
+    reasons = []
+    if not 5 <= len(name) <= 50:
+        reasons.append(f"{len(name)} characters")
+    if "-" in name:
+        reasons.append("a hyphen")
+    others = sorted({c for c in name if not (c.isascii() and c.isalnum()) and c != "-"})
+    if others:
+        reasons.append("the characters " + " ".join(repr(c) for c in others))
+    return "must be 5-50 letters and digits (got " + ", ".join(reasons) + ")"
+
+
+def resource_group_problem(name: str) -> str | None:
+    """Why ``name`` is not a valid resource group name, or None when it is."""
+    if RESOURCE_GROUP_PATTERN.fullmatch(name):
+        return None
+    return "must be 1-90 letters, digits, '_', '-', '.', '(' or ')' and must not end with '.'"
+
+
+def key_problem(key: str) -> str | None:
+    """Why ``key`` is not a valid logical key, or None when it is."""
+    if KEY_PATTERN.fullmatch(key):
+        return None
+    return (
+        "must start with a letter and contain only letters, digits, '-' and '_', "
+        "40 characters at most"
+    )
+
+
+def harness_identifier_problem(identifier: str) -> str | None:
+    """Why Harness would reject ``identifier``, or None when it would accept it."""
+    if not HARNESS_IDENTIFIER_PATTERN.fullmatch(identifier):
+        return (
+            "must start with a letter or '_' and contain only letters, digits, "
+            "'_' and '$', 128 characters at most"
+        )
+    if identifier.lower() in HARNESS_RESERVED_WORDS:
+        return "is a word Harness reserves"
+    return None
+
+
+def harness_identifier(*parts: str) -> str:
+    """Build a valid Harness identifier from logical keys.
+
+    Joins the parts with '_', folds accents to ASCII, turns every run of other
+    characters into one '_', prefixes '_' where the result would start with a
+    digit, appends '_' to a reserved word, and shortens anything over 128
+    characters to a prefix plus a hash of the whole, so distinct inputs stay
+    distinct. Raises ValueError when nothing usable is left.
+    """
+    folded = unicodedata.normalize("NFKD", "_".join(parts))
+    ascii_only = folded.encode("ascii", "ignore").decode("ascii")
+    identifier = re.sub(r"[^0-9A-Za-z_]+", "_", ascii_only)
+    identifier = re.sub(r"_{2,}", "_", identifier).strip("_")
+    if not identifier:
+        raise ValueError(f"no letters or digits to build an identifier from {parts!r}")
+    if identifier[0].isdigit():
+        identifier = "_" + identifier
+    if identifier.lower() in HARNESS_RESERVED_WORDS:
+        identifier += "_"
+    if len(identifier) > HARNESS_IDENTIFIER_MAX:
+        digest = hashlib.sha256(identifier.encode()).hexdigest()[:8]
+        identifier = identifier[: HARNESS_IDENTIFIER_MAX - 9] + "_" + digest
+    return identifier
+
+
+def azure_connector_identifier(subscription_key: str) -> str:
+    """Harness identifier of a subscription's Azure cloud provider connector."""
+    return harness_identifier("azure", subscription_key)
+
+
+def docker_connector_identifier(subscription_key: str, registry_key: str) -> str:
+    """Harness identifier of one registry's Docker connector."""
+    return harness_identifier("acr", subscription_key, registry_key)
+
+
+def client_secret_identifier(subscription_key: str) -> str:
+    """Harness identifier of the secret holding a subscription identity's password."""
+    return harness_identifier("acr", subscription_key, "client_secret")
+
+
+def resource_name(*parts: str) -> str:
+    """Pulumi logical name: the parts joined with '-'."""
+    return "-".join(parts)
+
+
+def registry_key(registry_name: str) -> str:
+    """Default logical key of a registry: its ACR name, lower-cased (ACR names
+    are case-insensitive, so two spellings are one registry)."""
+    return registry_name.lower()
+
+
+def application_display_name(project: str, stack: str, subscription_key: str) -> str:
+    """Display name of the Entra application a subscription's connectors use."""
+    return f"{project}-{stack}-{subscription_key}"

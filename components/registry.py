@@ -1,0 +1,67 @@
+"""ContainerRegistry: one Azure Container Registry with safe defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import pulumi
+from pulumi_azure_native import containerregistry
+
+
+@dataclasses.dataclass(frozen=True)
+class ContainerRegistryArgs:
+    """Inputs of one registry."""
+
+    registry_name: str
+    """The ACR's real, globally unique name."""
+    resource_group_name: pulumi.Input[str]
+    """Resource group the registry lives in."""
+    location: str
+    """Azure location."""
+    sku: str
+    """Basic, Standard or Premium."""
+    tags: Mapping[str, str]
+    """Tags on the registry."""
+
+
+class ContainerRegistry(pulumi.ComponentResource):
+    """An ACR with the admin user and anonymous pull disabled."""
+
+    resource_id: pulumi.Output[str]
+    """ARM resource id of the registry: the scope of its role assignments."""
+    login_server: pulumi.Output[str]
+    """Host name clients log in to, like example.azurecr.io."""
+    registry_name: pulumi.Output[str]
+    """The registry's name as Azure reports it."""
+
+    def __init__(
+        self,
+        name: str,
+        args: ContainerRegistryArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("acrfleet:registry:ContainerRegistry", name, None, opts)
+        registry = containerregistry.Registry(
+            name,
+            registry_name=args.registry_name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            sku=containerregistry.SkuArgs(name=args.sku),
+            # Credentials go through Entra identities and role assignments only:
+            # the admin user is one shared password, anonymous pull is no auth.
+            admin_user_enabled=False,
+            anonymous_pull_enabled=False,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.resource_id = registry.id
+        self.login_server = registry.login_server
+        self.registry_name = registry.name
+        self.register_outputs(
+            {
+                "resource_id": self.resource_id,
+                "login_server": self.login_server,
+                "registry_name": self.registry_name,
+            }
+        )

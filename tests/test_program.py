@@ -1,0 +1,314 @@
+"""The whole program, per committed stack, on the mock engine: assertions on the graph."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from components import naming, roles
+from tests.conftest import STACKS, stack_config
+from tools import offline
+from tools.offline import Graph, Registration
+
+SUBSCRIPTION = "acrfleet:fleet:SubscriptionRegistries"
+REQUIRED_TYPES = [
+    "pulumi:providers:azure-native",
+    "azure-native:resources:ResourceGroup",
+    "azure-native:containerregistry:Registry",
+    "azure-native:authorization:RoleAssignment",
+    "azuread:index/application:Application",
+    "azuread:index/servicePrincipal:ServicePrincipal",
+    "azuread:index/applicationPassword:ApplicationPassword",
+    "harness:platform/secretText:SecretText",
+    "harness:platform/azureCloudProviderConnector:AzureCloudProviderConnector",
+    "harness:platform/dockerConnector:DockerConnector",
+]
+
+
+def subscription_of(graph: Graph, registration: Registration) -> Registration:
+    """The SubscriptionRegistries component a registration lies under."""
+    current = registration
+    while current.type != SUBSCRIPTION:
+        current = graph.get(current.parent)
+    return current
+
+
+def in_subscription(graph: Graph, component: Registration, type_token: str) -> list[Registration]:
+    """Registrations of one type under a subscription component."""
+    return [r for r in graph.by_type(type_token) if subscription_of(graph, r).urn == component.urn]
+
+
+def provider_of(graph: Graph, component: Registration) -> Registration:
+    """The azure-native provider a subscription component owns."""
+    (provider,) = [
+        r for r in graph.by_type("pulumi:providers:azure-native") if r.parent == component.urn
+    ]
+    return provider
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_graph_has_every_resource_type(graphs: dict[str, Graph], stack: str) -> None:
+    """Each stack registers at least one of every resource type the program manages."""
+    types = {r.type for r in graphs[stack].resources}
+    missing = [t for t in REQUIRED_TYPES if t not in types]
+    assert not missing, f"The {stack} stack registers no {missing}."
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_azure_resources_use_their_subscription_provider(
+    graphs: dict[str, Graph], stack: str
+) -> None:
+    """Every Azure resource names the provider of its own subscription."""
+    graph = graphs[stack]
+    azure = [r for r in graph.resources if r.type.startswith("azure-native:")]
+    assert azure, "The stack should register Azure resources."
+    for registration in azure:
+        component = subscription_of(graph, registration)
+        provider = provider_of(graph, component)
+        sub_id = provider.inputs["subscriptionId"]
+        assert registration.provider == f"{provider.urn}::{provider.id}", (
+            f"{registration.urn} should use the provider of subscription {sub_id}."
+        )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_resource_uses_a_default_provider(graphs: dict[str, Graph], stack: str) -> None:
+    """Every custom resource names an explicit provider."""
+    for registration in graphs[stack].resources:
+        if registration.custom and not registration.type.startswith("pulumi:providers:"):
+            assert registration.provider, f"{registration.urn} would use a default provider."
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_role_assignments(graphs: dict[str, Graph], stack: str) -> None:
+    """Each role assignment is scoped to a registry of its subscription, names the
+    service principal's object id with principalType ServicePrincipal, and has a
+    deterministic GUID name."""
+    graph = graphs[stack]
+    assignments = graph.by_type("azure-native:authorization:RoleAssignment")
+    assert assignments, "The stack should register role assignments."
+    for assignment in assignments:
+        component = subscription_of(graph, assignment)
+        sub_id = provider_of(graph, component).inputs["subscriptionId"]
+        registry_ids = {
+            r.id
+            for r in in_subscription(graph, component, "azure-native:containerregistry:Registry")
+        }
+        (principal,) = in_subscription(
+            graph, component, "azuread:index/servicePrincipal:ServicePrincipal"
+        )
+        (application,) = in_subscription(graph, component, "azuread:index/application:Application")
+        inputs = assignment.plain_inputs()
+
+        assert inputs["scope"] in registry_ids, (
+            f"{assignment.urn} must be scoped to one of its registries."
+        )
+        assert inputs["scope"].startswith(f"/subscriptions/{sub_id}/resourceGroups/")
+        assert inputs["roleDefinitionId"].startswith(f"/subscriptions/{sub_id}/providers/")
+        assert inputs["principalId"] == principal.state["objectId"], (
+            f"{assignment.urn} must name the service principal's object id."
+        )
+        assert inputs["principalId"] not in (
+            application.state["clientId"],
+            application.state["objectId"],
+        )
+        assert inputs["principalType"] == "ServicePrincipal"
+        name = inputs["roleAssignmentName"]
+        assert uuid.UUID(name).version == 5, f"{name} should be a uuid5."
+        assert name == roles.role_assignment_name(
+            inputs["scope"], inputs["roleDefinitionId"], inputs["principalId"]
+        )
+
+
+def test_role_assignment_names_are_stable_across_runs(graphs: dict[str, Graph]) -> None:
+    """Running the same stack again gives the same role assignment names and inputs."""
+    again = offline.run_stack("prod")
+    first = {
+        r.urn: r.inputs for r in graphs["prod"].by_type("azure-native:authorization:RoleAssignment")
+    }
+    second = {r.urn: r.inputs for r in again.by_type("azure-native:authorization:RoleAssignment")}
+    assert first == second, "A second run must register identical role assignments."
+
+
+def test_access_maps_to_acr_roles(graphs: dict[str, Graph]) -> None:
+    """Pull registries get AcrPull and push registries get AcrPush, nothing else."""
+    graph = graphs["prod"]
+    by_registry: dict[str, str] = {}
+    for assignment in graph.by_type("azure-native:authorization:RoleAssignment"):
+        inputs = assignment.plain_inputs()
+        by_registry[inputs["scope"].rsplit("/", 1)[-1]] = inputs["roleDefinitionId"].rsplit("/", 1)[
+            -1
+        ]
+    assert by_registry == {
+        "acrfleetprdapps01": roles.Role.ACR_PUSH.value,
+        "acrfleetprdapps02": roles.Role.ACR_PULL.value,
+        "acrfleetprdpay01": roles.Role.ACR_PULL.value,
+        "acrfleetprdacq01": roles.Role.ACR_PULL.value,
+    }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_registries_are_locked_down(graphs: dict[str, Graph], stack: str) -> None:
+    """Every registry has the admin user and anonymous pull disabled."""
+    for registry in graphs[stack].by_type("azure-native:containerregistry:Registry"):
+        assert registry.inputs["adminUserEnabled"] is False
+        assert registry.inputs["anonymousPullEnabled"] is False
+
+
+def test_existing_resource_groups_are_not_created(graphs: dict[str, Graph]) -> None:
+    """A group marked existing is used by name but not registered."""
+    names = {
+        r.inputs["resourceGroupName"]
+        for r in graphs["prod"].by_type("azure-native:resources:ResourceGroup")
+    }
+    assert names == {"rg-acr-prod-weu", "rg-acr-prod-neu", "rg-acquired-acr"}
+    (pay,) = [
+        r
+        for r in graphs["prod"].by_type("azure-native:containerregistry:Registry")
+        if r.inputs["registryName"] == "acrfleetprdpay01"
+    ]
+    assert pay.inputs["resourceGroupName"] == "rg-payments-images"
+
+
+def test_password_end_date_comes_from_config(graphs: dict[str, Graph]) -> None:
+    """Passwords carry the configured end date; a subscription override wins."""
+    dates = {
+        subscription_of(graphs["prod"], r).name: r.inputs["endDate"]
+        for r in graphs["prod"].by_type("azuread:index/applicationPassword:ApplicationPassword")
+    }
+    assert dates == {
+        "shared-prod": "2027-01-31T00:00:00Z",
+        "payments-prod": "2026-12-31T00:00:00Z",
+        "acquired-prod": "2027-01-31T00:00:00Z",
+    }
+
+
+def test_azuread_provider_per_tenant(graphs: dict[str, Graph]) -> None:
+    """One azuread provider per tenant; each application uses its subscription's tenant."""
+    graph = graphs["prod"]
+    providers = {r.inputs["tenantId"]: r for r in graph.by_type("pulumi:providers:azuread")}
+    assert set(providers) == {
+        "11111111-1111-1111-1111-111111111111",
+        "22222222-2222-2222-2222-222222222222",
+    }
+    for application in graph.by_type("azuread:index/application:Application"):
+        tenant = provider_of(graph, subscription_of(graph, application)).inputs["tenantId"]
+        expected = providers[tenant]
+        assert application.provider == f"{expected.urn}::{expected.id}"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_harness_connectors(graphs: dict[str, Graph], stack: str) -> None:
+    """The Azure connector uses the identity and secret; Docker connectors are type
+    Other with the registry's login server, the client id and the secret reference."""
+    graph = graphs[stack]
+    for component in graph.by_type(SUBSCRIPTION):
+        (application,) = in_subscription(graph, component, "azuread:index/application:Application")
+        (secret,) = in_subscription(graph, component, "harness:platform/secretText:SecretText")
+        (azure,) = in_subscription(
+            graph,
+            component,
+            "harness:platform/azureCloudProviderConnector:AzureCloudProviderConnector",
+        )
+        client_id = application.state["clientId"]
+        assert offline.is_secret(secret.inputs["value"]), (
+            "The secret's value must be a Pulumi secret."
+        )
+        assert secret.inputs["valueType"] == "Inline"
+        details = azure.inputs["credentials"]["azureManualDetails"]
+        assert azure.inputs["credentials"]["type"] == "ManualConfig"
+        assert details["applicationId"] == client_id
+        assert details["auth"] == {
+            "type": "Secret",
+            "azureClientSecretKey": {"secretRef": secret.inputs["identifier"]},
+        }
+        assert secret.urn in azure.dependencies, "The connector must wait for its secret."
+        logins = {
+            r.inputs["registryName"]: r.state["loginServer"]
+            for r in in_subscription(graph, component, "azure-native:containerregistry:Registry")
+        }
+        for docker in in_subscription(
+            graph, component, "harness:platform/dockerConnector:DockerConnector"
+        ):
+            assert docker.inputs["type"] == "Other"
+            assert docker.inputs["url"] in {f"https://{host}" for host in logins.values()}
+            assert docker.inputs["credentials"] == {
+                "username": client_id,
+                "passwordRef": secret.inputs["identifier"],
+            }
+            assert secret.urn in docker.dependencies
+
+
+def test_docker_connectors_only_where_asked(graphs: dict[str, Graph]) -> None:
+    """Docker connectors exist exactly for registries with dockerConnector: true."""
+    raw = stack_config("prod")
+    wanted = {
+        naming.docker_connector_identifier(sub["key"], reg.get("key") or reg["name"].lower())
+        for sub in raw["acr-fleet:subscriptions"]
+        for reg in sub["registries"]
+        if reg.get("dockerConnector")
+    }
+    made = {
+        r.inputs["identifier"]
+        for r in graphs["prod"].by_type("harness:platform/dockerConnector:DockerConnector")
+    }
+    assert made == wanted
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_harness_identifiers_are_valid_and_unique(graphs: dict[str, Graph], stack: str) -> None:
+    """Every Harness identifier is valid and unique within the stack."""
+    identifiers = [
+        r.inputs["identifier"]
+        for r in graphs[stack].resources
+        if r.type.startswith("harness:platform")
+    ]
+    assert len(identifiers) == len(set(identifiers))
+    for identifier in identifiers:
+        assert naming.harness_identifier_problem(identifier) is None, identifier
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_child_has_a_parent_component(graphs: dict[str, Graph], stack: str) -> None:
+    """Only the stack-wide providers and subscription components sit at the root."""
+    graph = graphs[stack]
+    root = f"urn:pulumi:{stack}::acr-fleet::pulumi:pulumi:Stack::acr-fleet-{stack}"
+    at_root = {r.type for r in graph.resources if r.parent == root}
+    assert at_root <= {SUBSCRIPTION, "pulumi:providers:azuread", "pulumi:providers:harness"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_components_register_outputs(graphs: dict[str, Graph], stack: str) -> None:
+    """Every component registers its outputs, so none is left 'creating'."""
+    for registration in graphs[stack].resources:
+        if not registration.custom:
+            assert registration.outputs, f"{registration.urn} registered no outputs."
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_outputs(graphs: dict[str, Graph], stack: str) -> None:
+    """Outputs give each registry's name, login server and id, the client id and connector refs."""
+    graph = graphs[stack]
+    outputs = offline.unwrap(graph.outputs)["subscriptions"]
+    for component in graph.by_type(SUBSCRIPTION):
+        entry = outputs[component.name]
+        (application,) = in_subscription(graph, component, "azuread:index/application:Application")
+        assert entry["clientId"] == application.state["clientId"]
+        registries = in_subscription(graph, component, "azure-native:containerregistry:Registry")
+        assert {v["resourceId"] for v in entry["registries"].values()} == {r.id for r in registries}
+        for value in entry["registries"].values():
+            assert value["loginServer"] == f"{value['name']}.azurecr.io"
+        assert entry["azureConnectorRef"] == naming.azure_connector_identifier(component.name)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_secret_in_outputs(graphs: dict[str, Graph], stack: str) -> None:
+    """No password value appears in the stack outputs, plain or wrapped."""
+    passwords = [
+        r.state["value"]
+        for r in graphs[stack].by_type("azuread:index/applicationPassword:ApplicationPassword")
+    ]
+    text = repr(graphs[stack].outputs)
+    for password in passwords:
+        assert password not in text

@@ -1,0 +1,167 @@
+"""The offline preview command: its JSON document, its text, and secrecy."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import PROJECT_DIR, STACKS, run_config, stack_config
+from tools import offline, preview
+
+SECRET_MARKERS = ("mock-password-", offline.SECURE_PLACEHOLDER, "AAABAFake")
+
+
+def run_preview(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the preview's main in-process and capture what it prints."""
+    status = preview.main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_json_document_shape(capsys: pytest.CaptureFixture[str], stack: str) -> None:
+    """--json prints one document with resources and outputs in the documented shape."""
+    status, out, _ = run_preview(capsys, stack, "--json")
+    assert status == 0
+    document = json.loads(out)
+    assert document["stack"] == stack
+    assert document["resources"], "The document should list resources."
+    for resource in document["resources"]:
+        assert set(resource) >= {
+            "urn",
+            "type",
+            "name",
+            "parent",
+            "provider",
+            "inputs",
+            "dependencies",
+        }
+        assert resource["urn"].endswith(
+            f"::{resource['type'].split('$')[-1]}::{resource['name']}"
+        ) or (resource["urn"].endswith(f"${resource['type']}::{resource['name']}"))
+    assert "subscriptions" in document["outputs"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_secret_in_text_or_json(capsys: pytest.CaptureFixture[str], stack: str) -> None:
+    """Neither format prints a password, the API key placeholder or ciphertext."""
+    graph = offline.run_stack(stack)
+    passwords = [
+        r.state["value"]
+        for r in graph.by_type("azuread:index/applicationPassword:ApplicationPassword")
+    ]
+    assert passwords, "The stack should create passwords to check for."
+    for argv in ((stack,), (stack, "--json")):
+        status, out, err = run_preview(capsys, *argv)
+        assert status == 0
+        for marker in (*SECRET_MARKERS, *passwords):
+            assert marker not in out + err, f"{marker!r} leaked into the output of {argv}."
+        assert "[secret]" in out, "Masked secrets should be shown as [secret]."
+
+
+def test_text_tree_shows_parents_and_providers(capsys: pytest.CaptureFixture[str]) -> None:
+    """The text output nests resources under their components and names providers."""
+    status, out, _ = run_preview(capsys, "dev")
+    assert status == 0
+    assert "acrfleet:fleet:SubscriptionRegistries shared-dev" in out
+    assert "provider shared-dev-azure" in out
+    assert 'principalType "ServicePrincipal"' in out
+    assert "Outputs" in out
+
+
+def test_bad_config_fails_with_the_config_error(
+    capsys: pytest.CaptureFixture[str], tmp_path, monkeypatch
+) -> None:
+    """A stack file with bad configuration exits 1 and prints the problems."""
+    project = tmp_path / "project"
+    (project / "stacks").mkdir(parents=True)
+    raw = stack_config("dev")
+    raw["acr-fleet:subscriptions"][0]["registries"][0]["name"] = "bad-name"
+    (project / "stacks" / "Pulumi.broken.yaml").write_text(yaml.safe_dump({"config": raw}))
+    monkeypatch.setattr(
+        offline,
+        "stack_file",
+        lambda stack, project_dir=None: project / "stacks" / f"Pulumi.{stack}.yaml",
+    )
+    status, _, err = run_preview(capsys, "broken")
+    assert status == 1
+    assert (
+        "subscriptions[0].registries[0].name: must be 5-50 letters and digits (got a hyphen)" in err
+    )
+
+
+def test_unknown_stack_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """Previewing a stack without a stack file fails with a clear message."""
+    status, _, err = run_preview(capsys, "nope")
+    assert status == 1
+    assert "no stack file" in err
+
+
+def test_command_line_entry_point() -> None:
+    """`python -m tools.preview dev --json` works as a command and prints valid JSON."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.preview", "dev", "--json"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["stack"] == "dev"
+
+
+def test_default_provider_use_fails_the_run() -> None:
+    """With default providers disabled, a resource without a provider fails the run."""
+    raw = stack_config("dev")
+    raw["pulumi:disable-default-providers"] = ["*"]
+    graph = run_config(raw)  # the program itself names every provider
+    assert graph.resources
+    outcome = offline.execute(
+        "test",
+        {"pulumi:disable-default-providers": '["azure-native"]'},
+        [],
+        project_dir=_program_dir_with(
+            "from pulumi_azure_native import resources\n"
+            "resources.ResourceGroup('rg', resource_group_name='rg', location='westeurope')\n"
+        ),
+    )
+    assert isinstance(outcome.error, offline.OfflineError)
+    assert "default providers for 'azure-native' are disabled" in str(outcome.error)
+
+
+def test_duplicate_urns_fail_the_run() -> None:
+    """Two resources with one type and name fail the run, as the engine would."""
+    outcome = offline.execute(
+        "test",
+        {},
+        [],
+        project_dir=_program_dir_with(
+            "import pulumi\n"
+            "pulumi.ComponentResource('acrfleet:test:Thing', 'same')\n"
+            "pulumi.ComponentResource('acrfleet:test:Thing', 'same')\n"
+        ),
+    )
+    assert isinstance(outcome.error, offline.OfflineError)
+    assert "duplicate resource URN" in str(outcome.error)
+
+
+def test_runs_do_not_leak_registrations() -> None:
+    """A second run starts from nothing: its graph holds only its own registrations."""
+    first = offline.run_stack("dev")
+    second = offline.run_stack("dev")
+    assert first.resources, "The first run should register resources."
+    assert sorted(r.urn for r in first.resources) == sorted(r.urn for r in second.resources)
+    assert len(second.resources) == len({r.urn for r in second.resources})
+
+
+def _program_dir_with(source: str) -> Path:
+    directory = Path(tempfile.mkdtemp(prefix="acr-fleet-program-"))
+    (directory / "__main__.py").write_text(source)
+    return directory

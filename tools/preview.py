@@ -1,0 +1,118 @@
+"""Offline preview: run a stack on the mock engine and print what it registers.
+
+    python -m tools.preview dev           # resource tree and outputs
+    python -m tools.preview dev --json    # one JSON document, for tools
+
+No Pulumi CLI, cloud credentials or network needed. Computed values (ids,
+client ids, login servers) come from the mock engine and are placeholders;
+secrets are masked as "[secret]".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
+
+from tools import offline
+
+
+def _short_provider(reference: str) -> str:
+    """'urn:...::name::id' -> 'name'."""
+    if not reference:
+        return ""
+    return reference.rsplit("::", 2)[-2]
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    if isinstance(value, dict) and value:
+        rows: list[tuple[str, str]] = []
+        for key in sorted(value):
+            rows += _flatten(value[key], f"{prefix}.{key}" if prefix else str(key))
+        return rows
+    if isinstance(value, list) and value and any(isinstance(v, dict | list) for v in value):
+        rows = []
+        for index, item in enumerate(value):
+            rows += _flatten(item, f"{prefix}[{index}]")
+        return rows
+    if value == {} and prefix == "":
+        return []
+    return [(prefix, json.dumps(value))]
+
+
+def render_text(document: dict[str, Any], console: Console) -> None:
+    """Print the resource tree and the outputs of a preview document."""
+    resources = document["resources"]
+    children: dict[str, list[dict[str, Any]]] = {}
+    for resource in resources:
+        children.setdefault(resource["parent"], []).append(resource)
+    urns = {resource["urn"] for resource in resources}
+    roots = [r for r in resources if r["parent"] not in urns]
+
+    def label(resource: dict[str, Any]) -> str:
+        return f"[bold]{escape(resource['type'])}[/bold] {escape(resource['name'])}"
+
+    def add(branch: Tree, resource: dict[str, Any]) -> None:
+        node = branch.add(label(resource))
+        if resource["provider"]:
+            node.add(f"[dim]provider[/dim] {escape(_short_provider(resource['provider']))}")
+        if resource.get("importId"):
+            node.add(f"[dim]import[/dim] {escape(resource['importId'])}")
+        if resource.get("protect"):
+            node.add("[dim]protect[/dim] true")
+        for key, value in _flatten(resource["inputs"]):
+            node.add(f"[dim]{escape(key)}[/dim] {escape(value)}")
+        for child in sorted(
+            children.get(resource["urn"], []), key=lambda r: (r["type"], r["name"])
+        ):
+            add(node, child)
+
+    tree = Tree(f"[bold]{escape(document['project'])}[/bold] stack {escape(document['stack'])}")
+    for root in sorted(roots, key=lambda r: (r["type"], r["name"])):
+        add(tree, root)
+    console.print(tree)
+    console.print(f"\n{len(resources)} resources")
+    console.print("\n[bold]Outputs[/bold]")
+    for key, value in _flatten(document["outputs"]):
+        console.print(f"  {escape(key)}: {escape(value)}")
+    for warning in document["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.preview",
+        description="Preview a stack offline on Pulumi's mock engine.",
+    )
+    parser.add_argument("stack", help="stack name: reads stacks/Pulumi.<stack>.yaml")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    options = parser.parse_args(argv)
+
+    console = Console(width=200, highlight=False, soft_wrap=True)
+    errors = Console(stderr=True, width=200, highlight=False, soft_wrap=True)
+    try:
+        graph = offline.run_stack(options.stack)
+    except pulumi.RunError as error:
+        errors.print(escape(str(error)))
+        return 1
+    except offline.OfflineError as error:
+        errors.print(f"offline preview failed: {escape(str(error))}")
+        return 1
+    document = graph.to_document()
+    if options.json:
+        sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+    else:
+        render_text(document, console)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
