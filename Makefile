@@ -8,7 +8,7 @@ STACK ?= dev
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --disable-pip-version-check --progress-bar off -r requirements.txt
 	touch $@
 
 setup: $(BIN)/.installed

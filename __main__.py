@@ -36,7 +36,9 @@ subscriptions = {
             application_display_name=naming.application_display_name(
                 pulumi.get_project(), pulumi.get_stack(), sub.key
             ),
-            tags={**fleet.tags, "managed-by": "acr-fleet", "stack": pulumi.get_stack()},
+            tags=naming.merge_tags(
+                fleet.tags, {"managed-by": "acr-fleet", "stack": pulumi.get_stack()}
+            ),
         ),
         opts=pulumi.ResourceOptions(
             providers={"azuread": tenant_providers[sub.tenant_id], "harness": harness_provider}

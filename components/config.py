@@ -20,11 +20,12 @@ from typing import Annotated, Any, Literal
 
 import pulumi
 import pydantic
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict
 from pydantic.alias_generators import to_camel
 
 from components import naming
 from components.harness_scope import HarnessScope
+from components.locations import AZURE_LOCATIONS
 
 NAMESPACE = "acr-fleet"
 
@@ -88,24 +89,37 @@ def _guid_problem(value: str) -> str | None:
     return "must be a GUID like 00000000-0000-0000-0000-000000000000"
 
 
-Guid = Annotated[str, BeforeValidator(_lower), AfterValidator(_check(_guid_problem))]
-Key = Annotated[str, AfterValidator(_check(naming.key_problem))]
-AcrName = Annotated[str, AfterValidator(_check(naming.acr_name_problem))]
-ResourceGroupName = Annotated[str, AfterValidator(_check(naming.resource_group_problem))]
-HarnessIdentifier = Annotated[str, AfterValidator(_check(naming.harness_identifier_problem))]
-Location = Annotated[
-    str,
-    AfterValidator(
-        _check(
-            _pattern(
-                LOCATION_PATTERN,
-                "an Azure location name in lower case without spaces, like westeurope or eastus2",
-            )
-        )
-    ),
+# Every scalar is strict: YAML's `yes`, `1` or an unquoted date are not silently
+# turned into the type a field wants, so what reaches Azure is what was written.
+Text = Annotated[str, Strict()]
+Flag = Annotated[bool, Strict()]
+Guid = Annotated[str, Strict(), BeforeValidator(_lower), AfterValidator(_check(_guid_problem))]
+Key = Annotated[str, Strict(), AfterValidator(_check(naming.key_problem))]
+AcrName = Annotated[str, Strict(), AfterValidator(_check(naming.acr_name_problem))]
+ResourceGroupName = Annotated[str, Strict(), AfterValidator(_check(naming.resource_group_problem))]
+HarnessIdentifier = Annotated[
+    str, Strict(), AfterValidator(_check(naming.harness_identifier_problem))
 ]
+DisplayName = Annotated[str, Strict(), AfterValidator(_check(naming.display_name_problem))]
+
+
+def _location_problem(value: str) -> str | None:
+    if value in AZURE_LOCATIONS:
+        return None
+    if not LOCATION_PATTERN.fullmatch(value):
+        return (
+            "must be an Azure location name in lower case without spaces, "
+            "like westeurope or eastus2"
+        )
+    close = difflib.get_close_matches(value, sorted(AZURE_LOCATIONS), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"is not an Azure location{hint} (known names: components/locations.py)"
+
+
+Location = Annotated[str, Strict(), AfterValidator(_check(_location_problem))]
 HarnessAccountId = Annotated[
     str,
+    Strict(),
     AfterValidator(
         _check(
             _pattern(HARNESS_ACCOUNT_PATTERN, "a Harness account id (letters, digits, '-', '_')")
@@ -114,6 +128,7 @@ HarnessAccountId = Annotated[
 ]
 DelegateSelector = Annotated[
     str,
+    Strict(),
     AfterValidator(
         _check(
             _pattern(
@@ -126,15 +141,24 @@ DelegateSelector = Annotated[
 
 
 def _tags_problem(tags: dict[str, str]) -> dict[str, str]:
+    seen: dict[str, str] = {}
     for name, value in tags.items():
         if not 1 <= len(name) <= 512 or TAG_NAME_FORBIDDEN & set(name):
             raise ValueError(f"tag name {name!r} must be 1-512 characters without < > % & \\ ? /")
+        if name.lower() in naming.RESERVED_TAGS:
+            raise ValueError(f"tag {name!r} is set by acr-fleet itself; remove it")
+        if name.lower() in seen:
+            raise ValueError(
+                f"tags {seen[name.lower()]!r} and {name!r} differ only in case, "
+                "which Azure treats as one tag"
+            )
+        seen[name.lower()] = name
         if len(value) > 256:
             raise ValueError(f"tag {name!r} has a value over 256 characters")
     return tags
 
 
-Tags = Annotated[dict[str, str], AfterValidator(_tags_problem)]
+Tags = Annotated[dict[str, Text], AfterValidator(_tags_problem)]
 Sku = Literal["Basic", "Standard", "Premium"]
 Access = Literal["pull", "push"]
 
@@ -182,7 +206,7 @@ class HarnessSettings(_Model):
     """Secret manager that stores the client secrets; Harness' built-in one by default."""
     delegate_selectors: tuple[DelegateSelector, ...] = ()
     """Delegates that run the connectors' checks and tasks."""
-    endpoint: Annotated[str, Field(pattern=r"^https://[^\s/]+(/[^\s]*)?$")] = (
+    endpoint: Annotated[str, Strict(), Field(pattern=r"^https://[^\s/]+(/[^\s]*)?$")] = (
         "https://app.harness.io/gateway"
     )
     """Harness API endpoint the provider talks to."""
@@ -210,6 +234,13 @@ class IdentitySettings(_Model):
     password_end_date: datetime.datetime
     """When the application password expires (RFC 3339 with a time zone)."""
 
+    @pydantic.field_validator("password_end_date", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValueError("must be an RFC 3339 date-time string like 2027-06-30T00:00:00Z")
+        return value
+
     @pydantic.field_validator("password_end_date")
     @classmethod
     def _aware(cls, value: datetime.datetime) -> datetime.datetime:
@@ -230,7 +261,7 @@ class ResourceGroupSpec(_Model):
     """Resource group name."""
     location: Location
     """Azure location of the group."""
-    existing: bool = False
+    existing: Flag = False
     """True when the group exists already and must not be created."""
 
 
@@ -249,7 +280,7 @@ class RegistrySpec(_Model):
     """Basic, Standard or Premium."""
     access: Access
     """What the subscription's identity may do: pull, or push (which includes pull)."""
-    docker_connector: bool = False
+    docker_connector: Flag = False
     """Also create a Harness Docker connector (type Other) for this registry."""
     tags: Tags = {}
     """Extra tags on the registry."""
@@ -269,7 +300,7 @@ class SubscriptionSpec(_Model):
     """Azure subscription id."""
     tenant_id: Guid
     """Entra tenant the subscription trusts."""
-    display_name: str | None = None
+    display_name: DisplayName | None = None
     """Free text shown in Harness; changing it renames nothing."""
     resource_groups: Annotated[tuple[ResourceGroupSpec, ...], Field(min_length=1)]
     """Resource groups the registries live in."""
@@ -326,6 +357,24 @@ def parse_fleet(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozens
     problems: list[tuple[str, str]] = []
     for key in sorted(set(raw) - TOP_LEVEL_KEYS):
         problems.append((key, _unknown_key_message(key, TOP_LEVEL_KEYS)))
+    for key in sorted((secret_keys & set(raw)) - SECRET_KEYS):
+        # The model carries plain values into resource inputs; a secret here
+        # would lose its secrecy on the way, so it is refused instead.
+        problems.append(
+            (
+                key,
+                "holds a secret (set with --secret or containing secure: values), "
+                "but this key is not secret; set it in plain text",
+            )
+        )
+    for key in sorted((SECRET_KEYS & set(raw)) - secret_keys):
+        problems.append(
+            (
+                key,
+                "must be stored encrypted: pulumi config set --secret "
+                f"{NAMESPACE}:{key} (a plain value would be committed in the stack file)",
+            )
+        )
     data = {key: value for key, value in raw.items() if key in TOP_LEVEL_KEYS - SECRET_KEYS}
     spec: FleetSpec | None = None
     try:
@@ -368,7 +417,7 @@ def _secret_config_keys() -> frozenset[str]:
 
     prefix = NAMESPACE + ":"
     keys = set(runtime_config._SECRET_KEYS.get()) | set(runtime_config.get_config_secret_keys_env())
-    return frozenset(k[len(prefix) :] for k in keys if k.startswith(prefix)) | SECRET_KEYS
+    return frozenset(k[len(prefix) :] for k in keys if k.startswith(prefix))
 
 
 # --- error messages ----------------------------------------------------------------
@@ -415,9 +464,26 @@ def _describe(error: Any, secret_keys: frozenset[str]) -> tuple[str, str]:
         if isinstance(given, list | tuple) and not given:
             return path, "must not be empty"
         return path, ""
+    if kind in _TYPE_WORDS:
+        return path, f"must be {_TYPE_WORDS[kind]}{got}"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return path, f"{error['msg'].lower()}{got}"
     return path, f"{error['msg']}{got}"
+
+
+_TYPE_WORDS = {
+    "string_type": "a string (quote it in YAML)",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values",
+    "datetime_type": "an RFC 3339 date-time string like 2027-06-30T00:00:00Z",
+    "datetime_parsing": "an RFC 3339 date-time string like 2027-06-30T00:00:00Z",
+    "datetime_from_date_parsing": "an RFC 3339 date-time string like 2027-06-30T00:00:00Z",
+}
 
 
 def _unknown_key_message(key: str, known: frozenset[str] | set[str]) -> str:
@@ -482,6 +548,10 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems += _scope_checks(harness)
 
     subscriptions = list(_items(data.get("subscriptions")))
+    problems += _prefix_clashes(
+        [(f"subscriptions[{i}].key", _text(sub, "key")) for i, sub in subscriptions],
+        "subscription",
+    )
     seen_keys: dict[str, str] = {}
     seen_ids: dict[str, str] = {}
     seen_acr: dict[str, str] = {}
@@ -537,6 +607,16 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                     f"resource group {group_name!r}",
                 )
 
+        problems += _prefix_clashes(
+            [
+                (
+                    f"{s_path}.registries[{r_index}].key",
+                    _text(registry, "key") or (_text(registry, "name") or "").lower() or None,
+                )
+                for r_index, registry in _items(sub.get("registries"))
+            ],
+            "registry",
+        )
         registry_keys: dict[str, str] = {}
         for r_index, registry in _items(sub.get("registries")):
             r_path = f"{s_path}.registries[{r_index}]"
@@ -639,4 +719,21 @@ def _scope_checks(harness: Mapping[str, Any]) -> list[tuple[str, str]]:
                     f"at {scope.describe()}; use that scope or one inside it",
                 )
             )
+    return problems
+
+
+def _prefix_clashes(keyed: list[tuple[str, str | None]], what: str) -> list[tuple[str, str]]:
+    problems = []
+    for index, (path, key) in enumerate(keyed):
+        for earlier_path, earlier in keyed[:index]:
+            if key and earlier and naming.key_prefix_clash(key, earlier):
+                problems.append(
+                    (
+                        path,
+                        f"{what} key {key!r} and {earlier!r} (at {earlier_path}) are one "
+                        "key plus '-' and more, so their resource names can collide; "
+                        f"choose keys where neither starts with the other and '-' "
+                        f"(e.g. {earlier + '-x'!r} -> {earlier + 'x'!r})",
+                    )
+                )
     return problems

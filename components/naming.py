@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Mapping
 
 # Azure: 5-50 alphanumerics, globally unique, case-insensitive, no hyphens.
 ACR_NAME_PATTERN = re.compile(r"^[A-Za-z0-9]{5,50}$")
@@ -17,6 +18,14 @@ ACR_NAME_PATTERN = re.compile(r"^[A-Za-z0-9]{5,50}$")
 # Azure resource group names: 1-90 of letters, digits, '_', '-', '.', '(' and ')';
 # they cannot end with a period.
 RESOURCE_GROUP_PATTERN = re.compile(r"^[-\w.()]{0,89}[-\w()]$", re.ASCII)
+
+# Display names end up in Harness entity names ("ACR <name> client secret").
+# Kept to a conservative character set and length so every derived name stays
+# within what Harness' UI accepts.
+DISPLAY_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.()-]{0,99}$")
+
+# Tags acr-fleet sets on every resource; configuration may not override them.
+RESERVED_TAGS = frozenset({"managed-by", "stack"})
 
 # Logical keys name things in URNs and identifiers, so they are kept plain.
 KEY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
@@ -67,6 +76,34 @@ def key_problem(key: str) -> str | None:
         "must start with a letter and contain only letters, digits, '-' and '_', "
         "40 characters at most"
     )
+
+
+def display_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a display name, or None when it can."""
+    if DISPLAY_NAME_PATTERN.fullmatch(name):
+        return None
+    return (
+        "must be 1-100 characters: letters, digits, spaces and _ . ( ) -, "
+        "starting with a letter or digit"
+    )
+
+
+def key_prefix_clash(first: str, second: str) -> bool:
+    """True when one key is the other followed by '-': every resource name of
+    the longer one then starts like a name of the shorter one, and the two can
+    collide ('a' + '-rg-x-y' and 'a-rg-x' + '-y')."""
+    shorter, longer = sorted((first.lower(), second.lower()), key=len)
+    return shorter != longer and longer.startswith(shorter + "-")
+
+
+def merge_tags(*layers: Mapping[str, str]) -> dict[str, str]:
+    """Merge tag maps, later layers winning; names compare case-insensitively,
+    as Azure compares them."""
+    merged: dict[str, tuple[str, str]] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            merged[name.lower()] = (name, value)
+    return dict(merged.values())
 
 
 def harness_identifier_problem(identifier: str) -> str | None:

@@ -79,7 +79,7 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                     location=registry.location
                     or spec.resource_group(registry.resource_group).location,
                     sku=registry.sku,
-                    tags={**args.tags, **registry.tags},
+                    tags=naming.merge_tags(registry.tags, args.tags),
                 ),
                 opts=self._azure_child(),
             )

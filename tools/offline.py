@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import re
 import runpy
 import sys
 import uuid
@@ -261,6 +262,16 @@ class RecordingMonitor(mocks.MockMonitor):
         self.stack_outputs: dict[str, Any] = {}
         self._disabled = disabled_default_providers
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine builds them: the parent's whole qualified type
+        chain joined with '$', and no root stack type for top-level resources.
+        (The SDK's mock keeps only the parent's last type.)"""
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != "pulumi:pulumi:Stack":
+                type_ = f"{qualified}${type_}"
+        return f"urn:pulumi:{settings.get_stack()}::{settings.get_project()}::{type_}::{name}"
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
@@ -322,9 +333,39 @@ def read_stack_file(path: Path) -> tuple[dict[str, str], list[str]]:
     A ``secure:`` value, anywhere, becomes a placeholder and its top-level key
     is marked secret, as the engine would do after decrypting it.
     """
-    document = yaml.safe_load(path.read_text()) or {}
+    try:
+        document = yaml.load(path.read_text(), Loader=StackFileLoader)
+    except yaml.YAMLError as error:
+        raise OfflineError(f"{path} is not valid YAML: {error}") from None
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise OfflineError(f"{path} must be a mapping with a 'config:' key")
     raw = document.get("config") or {}
+    if not isinstance(raw, dict):
+        raise OfflineError(f"{path}: 'config:' must be a mapping of namespaced keys to values")
     return config_from_mapping(raw)
+
+
+class StackFileLoader(yaml.SafeLoader):
+    """Reads stack files as the Pulumi CLI does (YAML 1.2 core schema): dates
+    stay strings and only true/false are booleans, so `on` or an unquoted
+    timestamp means the same offline as in `pulumi preview`."""
+
+
+StackFileLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+StackFileLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
 
 
 def config_from_mapping(raw: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
@@ -332,7 +373,12 @@ def config_from_mapping(raw: Mapping[str, Any]) -> tuple[dict[str, str], list[st
     config: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in raw.items():
-        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        if not isinstance(key, str) or ":" not in key:
+            raise OfflineError(
+                f"config key {key!r} has no namespace; stack files name keys "
+                f"'<namespace>:<name>', e.g. '{PROJECT}:{key}'"
+            )
+        full_key = key
         replaced, had_secret = _replace_secure(value)
         if had_secret:
             secret_keys.append(full_key)

@@ -17,7 +17,7 @@ def raw_fleet(stack: str = "dev") -> dict[str, Any]:
     return {
         key.split(":", 1)[1]: value
         for key, value in stack_config(stack).items()
-        if key.startswith("acr-fleet:")
+        if key.startswith("acr-fleet:") and key != "acr-fleet:harnessApiKey"
     }
 
 
@@ -183,7 +183,7 @@ def test_duplicate_subscription_ids_and_keys() -> None:
         (
             lambda r: r["subscriptions"][0]["registries"][0].update(dockerConnector="sometimes"),
             "subscriptions[0].registries[0].dockerConnector",
-            "valid boolean",
+            "true or false",
         ),
     ],
 )
@@ -205,3 +205,118 @@ def test_secret_values_are_never_echoed() -> None:
     assert isinstance(outcome.error, ConfigError), f"Expected a ConfigError, got {outcome.error!r}."
     assert offline.SECURE_PLACEHOLDER not in str(outcome.error)
     assert re.search(r"subscriptions\[0\]\.subscriptionId: must be a GUID", str(outcome.error))
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path", "fragment"),
+    [
+        (
+            lambda r: r["subscriptions"][0]["registries"][0].update(dockerConnector="yes"),
+            "subscriptions[0].registries[0].dockerConnector",
+            "true or false (got 'yes')",
+        ),
+        (
+            lambda r: r["subscriptions"][0]["resourceGroups"][0].update(existing="false"),
+            "subscriptions[0].resourceGroups[0].existing",
+            "true or false",
+        ),
+        (
+            lambda r: r["identity"].update(passwordEndDate=1893456000),
+            "identity.passwordEndDate",
+            "RFC 3339 date-time string",
+        ),
+        (
+            lambda r: r["subscriptions"][0].update(key=2024),
+            "subscriptions[0].key",
+            "a string (quote it in YAML)",
+        ),
+        (
+            lambda r: r["harness"].update(delegateSelectors="acr-dev-delegate"),
+            "harness.delegateSelectors",
+            "must be a list",
+        ),
+        (lambda r: r.update(harness=["x"]), "harness", "a mapping of keys to values"),
+        (
+            lambda r: r["subscriptions"][0]["resourceGroups"][0].update(location="mars"),
+            "subscriptions[0].resourceGroups[0].location",
+            "is not an Azure location",
+        ),
+        (
+            lambda r: r["subscriptions"][0]["resourceGroups"][0].update(location="westeurop"),
+            "subscriptions[0].resourceGroups[0].location",
+            "did you mean 'westeurope'",
+        ),
+        (
+            lambda r: r["subscriptions"][0].update(displayName="x" * 101),
+            "subscriptions[0].displayName",
+            "1-100 characters",
+        ),
+        (
+            lambda r: r["subscriptions"][0].update(displayName="<script>\n"),
+            "subscriptions[0].displayName",
+            "letters, digits, spaces",
+        ),
+        (
+            lambda r: r["subscriptions"][0]["registries"][0].update(tags={"managed-by": "me"}),
+            "subscriptions[0].registries[0].tags",
+            "set by acr-fleet itself",
+        ),
+        (
+            lambda r: r["tags"].update(Environment="x"),
+            "tags",
+            "differ only in case",
+        ),
+    ],
+)
+def test_strict_values(mutate: Any, path: str, fragment: str) -> None:
+    """Values are taken as written: no coercion, no unknown locations, no odd names or tags."""
+    raw = raw_fleet()
+    mutate(raw)
+    problems = problems_of(raw)
+    assert path in problems, f"{path} should be reported; got {sorted(problems)}."
+    assert fragment in problems[path], f"{path}: {problems[path]!r} should mention {fragment!r}."
+
+
+def test_subscription_keys_that_nest_are_rejected() -> None:
+    """Keys where one is the other plus '-' are refused: their resource names can collide."""
+    raw = raw_fleet("staging")
+    raw["subscriptions"][0]["key"] = "a"
+    raw["subscriptions"][1]["key"] = "a-rg-x"
+    problems = problems_of(raw)
+    assert "can collide" in problems["subscriptions[1].key"]
+
+
+def test_registry_keys_that_nest_are_rejected() -> None:
+    """Registry keys where one is the other plus '-' are refused within a subscription."""
+    raw = raw_fleet()
+    raw["subscriptions"][0]["registries"][0]["key"] = "apps"
+    raw["subscriptions"][0]["registries"][1]["key"] = "apps-base"
+    problems = problems_of(raw)
+    assert "can collide" in problems["subscriptions[0].registries[1].key"]
+
+
+@pytest.mark.parametrize("key", ["acr-fleet:tags", "acr-fleet:subscriptions", "acr-fleet:harness"])
+def test_secure_values_outside_secret_keys_are_refused(key: str) -> None:
+    """A secure: value in a key that is not secret is refused, never shown or deployed."""
+    raw = stack_config("dev")
+    if key == "acr-fleet:tags":
+        raw[key]["costCenter"] = {"secure": "cipher"}
+    elif key == "acr-fleet:subscriptions":
+        raw[key][0]["displayName"] = {"secure": "cipher"}
+    else:
+        raw[key]["accountId"] = {"secure": "cipher"}
+    outcome = execute_config(raw)
+    assert isinstance(outcome.error, ConfigError), f"Expected a ConfigError, got {outcome.error!r}."
+    assert f"  - {key.split(':', 1)[1]}: holds a secret" in str(outcome.error)
+    assert offline.SECURE_PLACEHOLDER not in str(outcome.error)
+    assert outcome.graph.resources == []
+
+
+def test_plain_text_api_key_is_refused() -> None:
+    """The Harness API key must be stored encrypted, not in plain text."""
+    raw = stack_config("dev")
+    raw["acr-fleet:harnessApiKey"] = "pat.plain.text"
+    outcome = execute_config(raw)
+    assert isinstance(outcome.error, ConfigError)
+    assert "pulumi config set --secret acr-fleet:harnessApiKey" in str(outcome.error)
+    assert "pat.plain.text" not in str(outcome.error)

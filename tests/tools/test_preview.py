@@ -32,6 +32,7 @@ def test_json_document_shape(capsys: pytest.CaptureFixture[str], stack: str) -> 
     document = json.loads(out)
     assert document["stack"] == stack
     assert document["resources"], "The document should list resources."
+    by_urn = {resource["urn"]: resource for resource in document["resources"]}
     for resource in document["resources"]:
         assert set(resource) >= {
             "urn",
@@ -42,9 +43,9 @@ def test_json_document_shape(capsys: pytest.CaptureFixture[str], stack: str) -> 
             "inputs",
             "dependencies",
         }
-        assert resource["urn"].endswith(
-            f"::{resource['type'].split('$')[-1]}::{resource['name']}"
-        ) or (resource["urn"].endswith(f"${resource['type']}::{resource['name']}"))
+        parent = by_urn.get(resource["parent"])
+        chain = f"{parent['urn'].split('::')[2]}${resource['type']}" if parent else resource["type"]
+        assert resource["urn"] == f"urn:pulumi:{stack}::acr-fleet::{chain}::{resource['name']}"
     assert "subscriptions" in document["outputs"]
 
 
@@ -153,15 +154,72 @@ def test_duplicate_urns_fail_the_run() -> None:
 
 
 def test_runs_do_not_leak_registrations() -> None:
-    """A second run starts from nothing: its graph holds only its own registrations."""
-    first = offline.run_stack("dev")
-    second = offline.run_stack("dev")
-    assert first.resources, "The first run should register resources."
-    assert sorted(r.urn for r in first.resources) == sorted(r.urn for r in second.resources)
-    assert len(second.resources) == len({r.urn for r in second.resources})
+    """A run after a failed and a larger run holds only its own registrations."""
+    raw = stack_config("dev")
+    raw["acr-fleet:subscriptions"][0]["registries"][0]["name"] = "bad-name"
+    failed = run_preview_outcome(raw)
+    assert failed.error is not None
+    offline.run_stack("prod")
+    dev = offline.run_stack("dev")
+    stacks = {r.urn.split("::")[0] for r in dev.resources}
+    assert stacks == {"urn:pulumi:dev"}, "Only dev URNs may appear in the dev graph."
+    assert not [r for r in dev.resources if "prod" in r.name], "No prod resource may leak into dev."
+    assert len(dev.resources) == len({r.urn for r in dev.resources})
+
+
+def run_preview_outcome(raw: dict) -> offline.Outcome:
+    """Execute a config mapping and return its outcome."""
+    config, secret_keys = offline.config_from_mapping(raw)
+    return offline.execute("dev", config, secret_keys)
 
 
 def _program_dir_with(source: str) -> Path:
     directory = Path(tempfile.mkdtemp(prefix="acr-fleet-program-"))
     (directory / "__main__.py").write_text(source)
     return directory
+
+
+def _stack_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_unquoted_dates_and_on_stay_strings(tmp_path: Path) -> None:
+    """Stack files read as the CLI reads them: dates and 'on' are strings."""
+    path = _stack_file(
+        tmp_path,
+        "config:\n  acr-fleet:identity:\n    passwordEndDate: 2027-06-30T00:00:00Z\n"
+        "  acr-fleet:flag: on\n",
+    )
+    config, _ = offline.read_stack_file(path)
+    assert json.loads(config["acr-fleet:identity"]) == {"passwordEndDate": "2027-06-30T00:00:00Z"}
+    assert config["acr-fleet:flag"] == "on"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("- a\n- b\n", "must be a mapping"),
+        ("config:\n  - a\n", "'config:' must be a mapping"),
+        ("config: {a: [\n", "is not valid YAML"),
+        ("config:\n  subscriptions: []\n", "has no namespace"),
+    ],
+)
+def test_malformed_stack_files_fail_clearly(tmp_path: Path, text: str, fragment: str) -> None:
+    """A stack file that is not a mapping of namespaced keys fails with one clear message."""
+    with pytest.raises(offline.OfflineError, match=fragment):
+        offline.read_stack_file(_stack_file(tmp_path, text))
+
+
+def test_urns_follow_the_engine_format(graphs) -> None:
+    """URNs carry the parent's whole type chain and no root stack type."""
+    graph = graphs["dev"]
+    (assignment, *_) = graph.by_type("azure-native:authorization:RoleAssignment")
+    assert assignment.urn == (
+        "urn:pulumi:dev::acr-fleet::acrfleet:fleet:SubscriptionRegistries"
+        "$acrfleet:access:RegistryAccess$azure-native:authorization:RoleAssignment"
+        f"::{assignment.name}"
+    )
+    (harness,) = graph.by_type("pulumi:providers:harness")
+    assert harness.urn == "urn:pulumi:dev::acr-fleet::pulumi:providers:harness::harness"
