@@ -31,6 +31,15 @@ def problems_of(raw: dict[str, Any]) -> dict[str, str]:
     return problems
 
 
+def assert_reported(mutate: Any, path: str, fragment: str) -> None:
+    """Apply ``mutate`` to the dev config and check ``path`` is reported with ``fragment``."""
+    raw = raw_fleet()
+    mutate(raw)
+    problems = problems_of(raw)
+    assert path in problems, f"{path} should be reported; got {sorted(problems)}."
+    assert fragment in problems[path], f"{path}: {problems[path]!r} should mention {fragment!r}."
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_committed_stacks_parse(stack: str) -> None:
     """Every committed stack file is valid configuration."""
@@ -189,11 +198,7 @@ def test_duplicate_subscription_ids_and_keys() -> None:
 )
 def test_field_problems(mutate: Any, path: str, fragment: str) -> None:
     """Each invalid field is reported at its key path with what would be accepted."""
-    raw = raw_fleet()
-    mutate(raw)
-    problems = problems_of(raw)
-    assert path in problems, f"{path} should be reported; got {sorted(problems)}."
-    assert fragment in problems[path], f"{path}: {problems[path]!r} should mention {fragment!r}."
+    assert_reported(mutate, path, fragment)
 
 
 def test_secret_values_are_never_echoed() -> None:
@@ -270,11 +275,7 @@ def test_secret_values_are_never_echoed() -> None:
 )
 def test_strict_values(mutate: Any, path: str, fragment: str) -> None:
     """Values are taken as written: no coercion, no unknown locations, no odd names or tags."""
-    raw = raw_fleet()
-    mutate(raw)
-    problems = problems_of(raw)
-    assert path in problems, f"{path} should be reported; got {sorted(problems)}."
-    assert fragment in problems[path], f"{path}: {problems[path]!r} should mention {fragment!r}."
+    assert_reported(mutate, path, fragment)
 
 
 def test_subscription_keys_that_nest_are_rejected() -> None:
