@@ -234,9 +234,26 @@ class FleetMocks(mocks.Mocks):
         if typ == "azuread:index/servicePrincipal:ServicePrincipal":
             object_id = _mock_guid(typ, name, "object")
             return f"/servicePrincipals/{object_id}", {**inputs, "objectId": object_id}
+        if typ == "azure-native:managedidentity:UserAssignedIdentity":
+            identity = inputs.get("resourceName", name)
+            sub = self._subscription(args.provider)
+            resource_id = (
+                f"/subscriptions/{sub}/resourceGroups/{inputs.get('resourceGroupName')}"
+                f"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{identity}"
+            )
+            return resource_id, {
+                **inputs,
+                "name": identity,
+                "principalId": _mock_guid(typ, name, "principal"),
+                "clientId": _mock_guid(typ, name, "client"),
+                "tenantId": _mock_guid(typ, name, "tenant"),
+            }
         if typ == "azuread:index/applicationPassword:ApplicationPassword":
-            key_id = _mock_guid(typ, name, "key")
-            value = "mock-password-" + hashlib.sha256(f"{typ}|{name}".encode()).hexdigest()[:24]
+            # A re-issued password (other inputs) gets another key and value.
+            issue = json.dumps(inputs, sort_keys=True, default=str)
+            key_id = _mock_guid(typ, name, "key", issue)
+            digest = hashlib.sha256(f"{typ}|{name}|{issue}".encode()).hexdigest()[:24]
+            value = "mock-password-" + digest
             return f"{inputs.get('applicationId')}/password/{key_id}", {
                 **inputs,
                 "keyId": key_id,
