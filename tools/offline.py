@@ -194,6 +194,12 @@ class FleetMocks(mocks.Mocks):
         inputs = self.provider_inputs.get(provider_id, {})
         return str(inputs.get("subscriptionId", "00000000-0000-0000-0000-00000000dead"))
 
+    def _arm_id(self, args: mocks.MockResourceArgs, resource_type: str, name: str) -> str:
+        """ARM id of a resource in a resource group of the provider's subscription."""
+        sub = self._subscription(args.provider)
+        group = args.inputs.get("resourceGroupName")
+        return f"/subscriptions/{sub}/resourceGroups/{group}/providers/{resource_type}/{name}"
+
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
         typ, name = args.typ, args.name
@@ -207,10 +213,8 @@ class FleetMocks(mocks.Mocks):
             return f"/subscriptions/{sub}/resourceGroups/{group}", {**inputs, "name": group}
         if typ == "azure-native:containerregistry:Registry":
             registry = inputs.get("registryName", name)
-            sub = self._subscription(args.provider)
-            resource_id = (
-                f"/subscriptions/{sub}/resourceGroups/{inputs.get('resourceGroupName')}"
-                f"/providers/Microsoft.ContainerRegistry/registries/{registry}"
+            resource_id = self._arm_id(
+                args, "Microsoft.ContainerRegistry/registries", str(registry)
             )
             return resource_id, {
                 **inputs,
@@ -236,10 +240,8 @@ class FleetMocks(mocks.Mocks):
             return f"/servicePrincipals/{object_id}", {**inputs, "objectId": object_id}
         if typ == "azure-native:managedidentity:UserAssignedIdentity":
             identity = inputs.get("resourceName", name)
-            sub = self._subscription(args.provider)
-            resource_id = (
-                f"/subscriptions/{sub}/resourceGroups/{inputs.get('resourceGroupName')}"
-                f"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{identity}"
+            resource_id = self._arm_id(
+                args, "Microsoft.ManagedIdentity/userAssignedIdentities", str(identity)
             )
             return resource_id, {
                 **inputs,
