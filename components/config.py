@@ -286,6 +286,7 @@ class IdentitySettings(_Model):
 
 
 def _issues_password(kind: str, auth: str, docker_secret: bool) -> bool:
+    """Whether an identity of this kind and auth gets client secrets."""
     return kind == "servicePrincipal" and (auth == "secret" or (auth == "oidc" and docker_secret))
 
 

@@ -148,12 +148,6 @@ def password_resource_name(identity_name: str, slot: str) -> str:
     return f"{identity_name}-password-{slot}"
 
 
-def managed_identity_name(project: str, stack: str, subscription_key: str) -> str:
-    """Azure name of a subscription's user-assigned managed identity (3-128
-    letters, digits, '-' and '_', starting with a letter or digit)."""
-    return application_display_name(project, stack, subscription_key)
-
-
 def resource_group_id(subscription_id: str, group_name: str) -> str:
     """ARM id of a resource group this program uses but does not create."""
     return f"/subscriptions/{subscription_id.lower()}/resourceGroups/{group_name}"

@@ -35,9 +35,13 @@ class _Identity:
     """What the rest of the subscription needs from its identity."""
 
     client_id: pulumi.Output[str]
+    """Client id Harness signs in as."""
     principal_id: pulumi.Output[str]
+    """Principal (object) id role assignments name."""
     client_secret: pulumi.Output[str] | None
+    """The newer client secret, a Pulumi secret; None when there is none."""
     federated_credential: pulumi.Resource | None
+    """The credential trusting Harness' OIDC tokens; None without OIDC."""
 
 
 @dataclasses.dataclass(frozen=True)
