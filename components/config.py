@@ -9,6 +9,7 @@ every problem with its key path, what was given and what would be accepted.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import difflib
 import json
@@ -23,9 +24,10 @@ import pydantic
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict
 from pydantic.alias_generators import to_camel
 
-from components import naming
+from components import federation, naming
 from components.harness_scope import HarnessScope
 from components.locations import AZURE_LOCATIONS
+from components.rotation import PasswordPolicy, RotationSchedule, rfc3339
 
 NAMESPACE = "acr-fleet"
 
@@ -161,6 +163,27 @@ def _tags_problem(tags: dict[str, str]) -> dict[str, str]:
 Tags = Annotated[dict[str, Text], AfterValidator(_tags_problem)]
 Sku = Literal["Basic", "Standard", "Premium"]
 Access = Literal["pull", "push"]
+IdentityKind = Literal["servicePrincipal", "managedIdentity"]
+IdentityAuth = Literal["secret", "oidc", "delegate"]
+HarnessHost = Annotated[str, Strict(), AfterValidator(_check(federation.host_problem))]
+IDENTITY_KINDS: tuple[str, ...] = typing.get_args(IdentityKind)
+IDENTITY_AUTHS: tuple[str, ...] = typing.get_args(IdentityAuth)
+
+
+def _aware(value: datetime.datetime) -> datetime.datetime:
+    if value.tzinfo is None:
+        raise ValueError("must carry a time zone, like 2027-06-30T00:00:00Z")
+    return value.astimezone(datetime.UTC)
+
+
+def _date_text(value: Any) -> Any:
+    # Dates are written as strings; an integer is not silently read as epoch seconds.
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 date-time string like 2027-06-30T00:00:00Z")
+    return value
+
+
+AwareDatetime = Annotated[datetime.datetime, BeforeValidator(_date_text), AfterValidator(_aware)]
 
 
 # --- the model ----------------------------------------------------------------
@@ -210,6 +233,8 @@ class HarnessSettings(_Model):
         "https://app.harness.io/gateway"
     )
     """Harness API endpoint the provider talks to."""
+    oidc_host: HarnessHost = federation.DEFAULT_HOST
+    """Host of the account's Harness cluster, as in its OIDC issuer URL."""
 
     pipeline_scope: ScopeSpec | None = None
     """Where the pipelines that use the connectors live; output references are
@@ -228,30 +253,72 @@ class HarnessSettings(_Model):
         return self.pipeline_scope.scope
 
 
-class IdentitySettings(_Model):
-    """How a subscription's Entra application is credentialed."""
+class RotationSettings(_Model):
+    """Two client secret slots, re-issued on a schedule derived from config alone."""
 
-    password_end_date: datetime.datetime
-    """When the application password expires (RFC 3339 with a time zone)."""
-
-    @pydantic.field_validator("password_end_date", mode="before")
-    @classmethod
-    def _text(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            raise ValueError("must be an RFC 3339 date-time string like 2027-06-30T00:00:00Z")
-        return value
-
-    @pydantic.field_validator("password_end_date")
-    @classmethod
-    def _aware(cls, value: datetime.datetime) -> datetime.datetime:
-        if value.tzinfo is None:
-            raise ValueError("must carry a time zone, like 2027-06-30T00:00:00Z")
-        return value.astimezone(datetime.UTC)
+    start_date: AwareDatetime
+    """When rotation epoch 0 begins."""
+    period_days: Annotated[int, Strict(), Field(ge=1, le=365)]
+    """Days between two rotation epochs."""
+    overlap_days: Annotated[int, Strict(), Field(ge=0, le=365)] = 0
+    """Days a replaced secret stays valid after the epoch that replaces it."""
+    epoch: Annotated[int, Strict(), Field(ge=0)]
+    """The rotation epoch in force; raise it by one to rotate."""
 
     @property
-    def password_end_date_rfc3339(self) -> str:
-        """The end date as Entra ID expects it."""
-        return self.password_end_date.strftime("%Y-%m-%dT%H:%M:%SZ")
+    def schedule(self) -> RotationSchedule:
+        """This block as a RotationSchedule."""
+        return RotationSchedule(
+            start=self.start_date,
+            period_days=self.period_days,
+            overlap_days=self.overlap_days,
+            epoch=self.epoch,
+        )
+
+
+class IdentitySettings(_Model):
+    """Which identity a subscription's connectors use, and how it signs in."""
+
+    kind: IdentityKind = "servicePrincipal"
+    """An Entra application with its service principal, or a user-assigned
+    managed identity."""
+    auth: IdentityAuth = "secret"
+    """How the Azure connector signs in: a client secret, OIDC federation with
+    Harness, or the identity of the delegate (managed identity only)."""
+    resource_group: ResourceGroupName | None = None
+    """Resource group of the subscription the managed identity lives in."""
+    password_end_date: AwareDatetime | None = None
+    """When client secrets expire at the latest (RFC 3339 with a time zone)."""
+    docker_secret: Flag = False
+    """With auth oidc: also issue a client secret, for Docker connectors only."""
+    rotation: RotationSettings | None = None
+    """Two rotating client secret slots instead of one password."""
+    delegate_selectors: tuple[DelegateSelector, ...] = ()
+    """Delegates that run this identity's connectors; harness.delegateSelectors
+    by default."""
+
+    @property
+    def managed(self) -> bool:
+        """True for a user-assigned managed identity."""
+        return self.kind == "managedIdentity"
+
+    @property
+    def issues_password(self) -> bool:
+        """True when the identity gets client secrets (and Harness a secret)."""
+        return _issues_password(self.kind, self.auth, self.docker_secret)
+
+    @property
+    def password_policy(self) -> PasswordPolicy | None:
+        """How client secrets are issued; None when there are none."""
+        if not self.issues_password or self.password_end_date is None:
+            return None
+        schedule = self.rotation.schedule if self.rotation is not None else None
+        return PasswordPolicy(end_date=self.password_end_date, schedule=schedule)
+
+
+def _issues_password(kind: str, auth: str, docker_secret: bool) -> bool:
+    """Whether an identity of this kind and auth gets client secrets."""
+    return kind == "servicePrincipal" and (auth == "secret" or (auth == "oidc" and docker_secret))
 
 
 class ResourceGroupSpec(_Model):
@@ -282,6 +349,12 @@ class RegistrySpec(_Model):
     """What the subscription's identity may do: pull, or push (which includes pull)."""
     docker_connector: Flag = False
     """Also create a Harness Docker connector (type Other) for this registry."""
+    abac: Flag = False
+    """The registry uses ABAC repository permissions: grant the Container
+    Registry Repository Reader/Writer roles instead of AcrPull/AcrPush."""
+    listable: Flag = False
+    """Also grant Reader on the registry's resource group, so the Azure connector
+    can list the registry."""
     tags: Tags = {}
     """Extra tags on the registry."""
 
@@ -546,6 +619,11 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     harness = data.get("harness")
     if isinstance(harness, dict):
         problems += _scope_checks(harness)
+    else:
+        harness = {}
+    stack_identity = data.get("identity")
+    if isinstance(stack_identity, dict):
+        problems += _identity_checks(stack_identity, "identity", harness)
 
     subscriptions = list(_items(data.get("subscriptions")))
     problems += _prefix_clashes(
@@ -592,6 +670,9 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                     "is required because the stack sets no top-level identity block",
                 )
             )
+        identity = _effective_identity(data, sub, s_path)
+        if isinstance(sub.get("identity"), dict):
+            problems += _identity_checks(sub["identity"], f"{s_path}.identity", harness)
 
         group_names: dict[str, str] = {}
         original_names: dict[str, str] = {}
@@ -617,6 +698,9 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
             ],
             "registry",
         )
+        if identity is not None:
+            problems += _identity_group_check(identity, s_path, original_names)
+
         registry_keys: dict[str, str] = {}
         for r_index, registry in _items(sub.get("registries")):
             r_path = f"{s_path}.registries[{r_index}]"
@@ -662,6 +746,8 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                         f"{r_path}.key",
                         f"Harness identifier {identifier!r}",
                     )
+            if identity is not None and _flag(registry.get("dockerConnector")):
+                problems += _docker_secret_check(identity, f"{r_path}.dockerConnector")
             group = _text(registry, "resourceGroup")
             if group is not None and group.lower() not in group_names:
                 known = ", ".join(repr(g) for g in original_names.values()) or "none are defined"
@@ -672,6 +758,225 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                     )
                 )
     return problems
+
+
+@dataclasses.dataclass(frozen=True)
+class _IdentityView:
+    """The identity block in force for one subscription, read from raw data."""
+
+    block: Mapping[str, Any]
+    path: str
+    kind: str
+    auth: str
+
+    @property
+    def issues_password(self) -> bool:
+        return _issues_password(self.kind, self.auth, _flag(self.block.get("dockerSecret")))
+
+
+def _effective_identity(
+    data: Mapping[str, Any], sub: Mapping[str, Any], s_path: str
+) -> _IdentityView | None:
+    """The subscription's own identity block, or else the stack's; None when
+    neither is usable (field validation reports why)."""
+    block, path = sub.get("identity"), f"{s_path}.identity"
+    if block is None:
+        block, path = data.get("identity"), "identity"
+    if not isinstance(block, dict):
+        return None
+    kind = block.get("kind", "servicePrincipal")
+    auth = block.get("auth", "secret")
+    if kind not in IDENTITY_KINDS or auth not in IDENTITY_AUTHS:
+        return None
+    return _IdentityView(block, path, kind, auth)
+
+
+def _flag(value: Any) -> bool:
+    """A boolean as pydantic reads it in lax mode; anything else counts as false."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "on", "t", "true", "y", "yes"}
+    return value is True or value == 1
+
+
+def _identity_checks(
+    block: Mapping[str, Any], path: str, harness: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """Combinations of identity keys that cannot work together."""
+    kind = block.get("kind", "servicePrincipal")
+    auth = block.get("auth", "secret")
+    if kind not in IDENTITY_KINDS or auth not in IDENTITY_AUTHS:
+        return []  # reported by field validation
+    problems: list[tuple[str, str]] = []
+    managed = kind == "managedIdentity"
+    if managed and auth == "secret":
+        problems.append(
+            (
+                f"{path}.auth",
+                "'secret' does not work with kind 'managedIdentity', which has no client "
+                "secret; use 'oidc' or 'delegate', or kind 'servicePrincipal'",
+            )
+        )
+    if not managed and auth == "delegate":
+        problems.append(
+            (
+                f"{path}.auth",
+                "'delegate' needs kind 'managedIdentity' (the connector inherits a "
+                "user-assigned identity attached to the delegate); use 'secret' or 'oidc' "
+                "for a service principal",
+            )
+        )
+    if managed and block.get("resourceGroup") is None:
+        problems.append(
+            (
+                f"{path}.resourceGroup",
+                "is required for kind 'managedIdentity': the subscription's resource "
+                "group to create the identity in",
+            )
+        )
+    if not managed and block.get("resourceGroup") is not None:
+        problems.append(
+            (f"{path}.resourceGroup", "applies only to kind 'managedIdentity'; remove it")
+        )
+    docker_secret = _flag(block.get("dockerSecret"))
+    if docker_secret and (managed or auth != "oidc"):
+        problems.append(
+            (
+                f"{path}.dockerSecret",
+                "applies only to kind 'servicePrincipal' with auth 'oidc' (with auth "
+                "'secret' Docker connectors use the client secret already; a managed "
+                "identity has none); remove it",
+            )
+        )
+    if _issues_password(kind, auth, docker_secret):
+        if block.get("passwordEndDate") is None:
+            problems.append(
+                (
+                    f"{path}.passwordEndDate",
+                    "is required because this identity issues a client secret (auth "
+                    "'secret', or 'oidc' with dockerSecret: true)",
+                )
+            )
+        problems += _rotation_checks(block, path)
+    else:
+        problems += [
+            (
+                f"{path}.{key}",
+                f"has no effect: kind {kind!r} with auth {auth!r} issues no client secret; "
+                "remove it",
+            )
+            for key in ("passwordEndDate", "rotation")
+            if block.get(key) is not None
+        ]
+    selectors = block.get("delegateSelectors") or harness.get("delegateSelectors")
+    if auth == "delegate" and not selectors:
+        problems.append(
+            (
+                f"{path}.delegateSelectors",
+                "is required for auth 'delegate' (or set harness.delegateSelectors): "
+                "it picks the delegates the managed identity is attached to",
+            )
+        )
+    return problems
+
+
+def _rotation_checks(block: Mapping[str, Any], path: str) -> list[tuple[str, str]]:
+    """Rotation keys against each other and against the password end date."""
+    settings = block.get("rotation")
+    if not isinstance(settings, dict):
+        return []
+    problems: list[tuple[str, str]] = []
+    period, epoch = _whole(settings.get("periodDays")), _whole(settings.get("epoch"))
+    overlap = _whole(settings.get("overlapDays", 0))
+    if period is not None and overlap is not None and overlap > period:
+        problems.append(
+            (
+                f"{path}.rotation.overlapDays",
+                f"must not exceed periodDays ({period}) (got {overlap})",
+            )
+        )
+    start, end = _moment(settings.get("startDate")), _moment(block.get("passwordEndDate"))
+    if start is None or end is None or period is None or epoch is None:
+        return problems  # field validation reports what is missing or malformed
+    try:
+        epoch_start = start + datetime.timedelta(days=period * epoch)
+    except OverflowError:
+        return [*problems, (f"{path}.rotation.epoch", f"lies beyond the year 9999 (got {epoch})")]
+    if end <= epoch_start:
+        problems.append(
+            (
+                f"{path}.passwordEndDate",
+                f"must be after the start of rotation epoch {epoch} ({rfc3339(epoch_start)}), "
+                f"or every new client secret is born expired (got {rfc3339(end)}); move it later",
+            )
+        )
+    return problems
+
+
+def _whole(value: Any) -> int | None:
+    """A whole number of zero or more, or None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
+def _moment(value: Any) -> datetime.datetime | None:
+    """An RFC 3339 date with a time zone, or None when it is not one."""
+    if isinstance(value, datetime.datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _identity_group_check(
+    identity: _IdentityView, s_path: str, groups: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """A managed identity's resource group must be one of its subscription's."""
+    group = identity.block.get("resourceGroup")
+    if identity.kind != "managedIdentity" or not isinstance(group, str):
+        return []
+    if group.lower() in groups:
+        return []
+    known = ", ".join(repr(g) for g in groups.values()) or "none are defined"
+    return [
+        (
+            f"{identity.path}.resourceGroup",
+            f"{group!r} is not one of {s_path}.resourceGroups ({known})",
+        )
+    ]
+
+
+def _docker_secret_check(identity: _IdentityView, path: str) -> list[tuple[str, str]]:
+    """A Docker connector logs in with a client secret; the identity must issue one."""
+    if identity.issues_password:
+        return []
+    if identity.kind == "managedIdentity":
+        return [
+            (
+                path,
+                "needs a client secret as the Docker password, but "
+                f"{identity.path}.kind is 'managedIdentity', which has none; set "
+                "dockerConnector: false and use the Azure connector (Build and Push to ACR), "
+                f"or set {identity.path}.kind: servicePrincipal with auth 'secret', or 'oidc' "
+                "and dockerSecret: true",
+            )
+        ]
+    if identity.auth != "oidc":
+        return []  # a service principal with auth 'delegate' is reported at its auth key
+    return [
+        (
+            path,
+            "needs a client secret as the Docker password, but "
+            f"{identity.path}.auth is 'oidc', which issues none; set "
+            f"{identity.path}.dockerSecret: true to issue a secret for Docker connectors "
+            "only, or set dockerConnector: false and use the Azure connector",
+        )
+    ]
 
 
 def _remember(

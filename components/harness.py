@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Sequence
+from typing import Literal
 
 import pulumi
 from pulumi_harness import platform
 
-from components import naming
+from components import federation, naming
 from components.harness_scope import HarnessScope, scope_reference
+
+AzureAuth = Literal["secret", "oidc", "delegate"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,18 +47,25 @@ class HarnessConnectorsArgs:
     tenant_id: str
     """Entra tenant of the identity."""
     client_id: pulumi.Input[str]
-    """Application (client) id of the identity."""
-    client_secret: pulumi.Input[str]
-    """The identity's password; must be a Pulumi secret."""
+    """Application (client) id of the identity, or the managed identity's client id."""
+    client_secret: pulumi.Input[str] | None
+    """The identity's password, a Pulumi secret; None when it has none (no Harness
+    secret is created then, and no Docker connector can be)."""
     docker_registries: Sequence[DockerRegistryTarget]
     """Registries that get a Docker connector."""
     tags: Sequence[str]
     """Harness tags, as 'key:value' strings."""
+    azure_auth: AzureAuth = "secret"
+    """How the Azure connector signs in: the client secret (ManualConfig), an OIDC
+    token (OidcAuthentication), or the delegate's user-assigned managed identity
+    (InheritFromDelegate)."""
+    azure_depends_on: Sequence[pulumi.Resource] = ()
+    """Resources the Azure connector waits for, like the federated credential."""
 
 
 class HarnessConnectors(pulumi.ComponentResource):
-    """A text secret with the client secret, one Azure connector, and one Docker
-    connector (type Other) per requested registry."""
+    """A text secret with the client secret (when the identity has one), one
+    Azure connector, and one Docker connector (type Other) per requested registry."""
 
     azure_connector_ref: pulumi.Output[str]
     """Reference to the Azure connector from the pipeline scope."""
@@ -70,14 +80,21 @@ class HarnessConnectors(pulumi.ComponentResource):
     ) -> None:
         super().__init__("acrfleet:harness:HarnessConnectors", name, None, opts)
         self._args = args
-        secret = self._create_secret(name)
         secret_ref = scope_reference(
             naming.client_secret_identifier(args.subscription_key), args.scope, args.scope
         )
+        secret = self._create_secret(name) if args.client_secret is not None else None
+        if secret is None and (args.azure_auth == "secret" or args.docker_registries):
+            # Configuration validation rejects this first; this guards other callers.
+            raise ValueError(
+                f"{name}: the Azure connector with auth 'secret' and Docker connectors "
+                "need a client secret"
+            )
         azure = self._create_azure_connector(name, secret, secret_ref)
         dockers = {
             target.key: self._create_docker_connector(name, target, secret, secret_ref)
             for target in args.docker_registries
+            if secret is not None
         }
         self.azure_connector_ref = azure.identifier.apply(self._reference)
         # Output.all() of no arguments is a list, not a dict; start from {}.
@@ -102,11 +119,16 @@ class HarnessConnectors(pulumi.ComponentResource):
 
     def _create_secret(self, name: str) -> platform.SecretText:
         args = self._args
+        description = (
+            "Entra application password, managed by acr-fleet."
+            if args.azure_auth == "secret"
+            else "Entra application password for Docker connectors only, managed by acr-fleet."
+        )
         return platform.SecretText(
             f"{name}-client-secret",
             identifier=naming.client_secret_identifier(args.subscription_key),
             name=f"ACR {args.display_name} client secret",
-            description="Entra application password, managed by acr-fleet.",
+            description=description,
             secret_manager_identifier=args.secret_manager,
             value_type="Inline",
             value=pulumi.Output.secret(args.client_secret),
@@ -117,35 +139,66 @@ class HarnessConnectors(pulumi.ComponentResource):
         )
 
     def _create_azure_connector(
-        self, name: str, secret: platform.SecretText, secret_ref: str
+        self, name: str, secret: platform.SecretText | None, secret_ref: str
     ) -> platform.AzureCloudProviderConnector:
         args = self._args
+        depends_on = list(args.azure_depends_on)
+        if args.azure_auth == "secret" and secret is not None:
+            # The secret must exist before a connector that references it.
+            depends_on.append(secret)
         return platform.AzureCloudProviderConnector(
             f"{name}-azure",
             identifier=naming.azure_connector_identifier(args.subscription_key),
             name=f"Azure {args.display_name}",
             description="Azure access for the subscription's registries, managed by acr-fleet.",
             azure_environment_type="AZURE",
-            credentials=platform.AzureCloudProviderConnectorCredentialsArgs(
-                type="ManualConfig",
-                azure_manual_details=platform.AzureCloudProviderConnectorCredentialsAzureManualDetailsArgs(
+            credentials=self._azure_credentials(secret_ref),
+            delegate_selectors=list(args.delegate_selectors),
+            # Inheriting from the delegate only works on the delegate.
+            execute_on_delegate=args.azure_auth == "delegate" or bool(args.delegate_selectors),
+            tags=list(args.tags),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+            org_id=args.scope.org_id,
+            project_id=args.scope.project_id,
+        )
+
+    def _azure_credentials(
+        self, secret_ref: str
+    ) -> platform.AzureCloudProviderConnectorCredentialsArgs:
+        args = self._args
+        if args.azure_auth == "oidc":
+            return platform.AzureCloudProviderConnectorCredentialsArgs(
+                type="OidcAuthentication",
+                azure_oidc_spec=platform.AzureCloudProviderConnectorCredentialsAzureOidcSpecArgs(
                     application_id=args.client_id,
                     tenant_id=args.tenant_id,
-                    auth=platform.AzureCloudProviderConnectorCredentialsAzureManualDetailsAuthArgs(
-                        type="Secret",
-                        azure_client_secret_key=platform.AzureCloudProviderConnectorCredentialsAzureManualDetailsAuthAzureClientSecretKeyArgs(
-                            secret_ref=secret_ref,
+                    audience=federation.AUDIENCE,
+                ),
+            )
+        if args.azure_auth == "delegate":
+            return platform.AzureCloudProviderConnectorCredentialsArgs(
+                type="InheritFromDelegate",
+                azure_inherit_from_delegate_details=platform.AzureCloudProviderConnectorCredentialsAzureInheritFromDelegateDetailsArgs(
+                    auth=platform.AzureCloudProviderConnectorCredentialsAzureInheritFromDelegateDetailsAuthArgs(
+                        type="UserAssignedManagedIdentity",
+                        azure_msi_auth_ua=platform.AzureCloudProviderConnectorCredentialsAzureInheritFromDelegateDetailsAuthAzureMsiAuthUaArgs(
+                            client_id=args.client_id,
                         ),
                     ),
                 ),
+            )
+        return platform.AzureCloudProviderConnectorCredentialsArgs(
+            type="ManualConfig",
+            azure_manual_details=platform.AzureCloudProviderConnectorCredentialsAzureManualDetailsArgs(
+                application_id=args.client_id,
+                tenant_id=args.tenant_id,
+                auth=platform.AzureCloudProviderConnectorCredentialsAzureManualDetailsAuthArgs(
+                    type="Secret",
+                    azure_client_secret_key=platform.AzureCloudProviderConnectorCredentialsAzureManualDetailsAuthAzureClientSecretKeyArgs(
+                        secret_ref=secret_ref,
+                    ),
+                ),
             ),
-            delegate_selectors=list(args.delegate_selectors),
-            execute_on_delegate=bool(args.delegate_selectors),
-            tags=list(args.tags),
-            # The secret must exist before a connector that references it.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[secret]),
-            org_id=args.scope.org_id,
-            project_id=args.scope.project_id,
         )
 
     def _create_docker_connector(

@@ -172,3 +172,19 @@ def registry_key(registry_name: str) -> str:
 def application_display_name(project: str, stack: str, subscription_key: str) -> str:
     """Display name of the Entra application a subscription's connectors use."""
     return f"{project}-{stack}-{subscription_key}"
+
+
+def password_resource_name(identity_name: str, slot: str) -> str:
+    """Pulumi name of one application password slot.
+
+    Slot 'a' keeps the name the single password had before rotation existed,
+    so an identity without rotation keeps its URN.
+    """
+    if slot == "a":
+        return f"{identity_name}-password"
+    return f"{identity_name}-password-{slot}"
+
+
+def resource_group_id(subscription_id: str, group_name: str) -> str:
+    """ARM id of a resource group this program uses but does not create."""
+    return f"/subscriptions/{subscription_id.lower()}/resourceGroups/{group_name}"

@@ -9,14 +9,39 @@ import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import resources
 
-from components import naming
+from components import federation, naming
 from components.access import RegistryAccess, RegistryAccessArgs, RoleGrant
 from components.config import HarnessSettings, IdentitySettings, SubscriptionSpec
 from components.harness import DockerRegistryTarget, HarnessConnectors, HarnessConnectorsArgs
 from components.harness_scope import HarnessScope
 from components.identity import RegistryIdentity, RegistryIdentityArgs
+from components.managed_identity import ManagedRegistryIdentity, ManagedRegistryIdentityArgs
 from components.registry import ContainerRegistry, ContainerRegistryArgs
-from components.roles import role_for_access
+from components.roles import Role, role_for_access
+
+
+@dataclasses.dataclass(frozen=True)
+class _ResourceGroup:
+    """A resource group as registries and role assignments refer to it."""
+
+    name: pulumi.Input[str]
+    """Its name; an output of the group when this program creates it."""
+    resource_id: pulumi.Input[str]
+    """Its ARM id: the scope of Reader for listable registries."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Identity:
+    """What the rest of the subscription needs from its identity."""
+
+    client_id: pulumi.Output[str]
+    """Client id Harness signs in as."""
+    principal_id: pulumi.Output[str]
+    """Principal (object) id role assignments name."""
+    client_secret: pulumi.Output[str] | None
+    """The newer client secret, a Pulumi secret; None when there is none."""
+    federated_credential: pulumi.Resource | None
+    """The credential trusting Harness' OIDC tokens; None without OIDC."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +57,8 @@ class SubscriptionRegistriesArgs:
     pipeline_scope: HarnessScope
     """Scope pipelines run at; connector references are computed from there."""
     application_display_name: str
-    """Display name of the subscription's Entra application."""
+    """Display name of the subscription's Entra application, and the Azure name
+    of its managed identity."""
     tags: Mapping[str, str]
     """Tags for every Azure resource that takes tags."""
 
@@ -69,13 +95,13 @@ class SubscriptionRegistries(pulumi.ComponentResource):
             tenant_id=spec.tenant_id,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        group_names = self._create_resource_groups(name, spec, args.tags)
+        groups = self._create_resource_groups(name, spec, args.tags)
         registries = {
             registry.logical_key: ContainerRegistry(
                 naming.resource_name(name, registry.logical_key),
                 ContainerRegistryArgs(
                     registry_name=registry.name,
-                    resource_group_name=group_names[registry.resource_group.lower()],
+                    resource_group_name=groups[registry.resource_group.lower()].name,
                     location=registry.location
                     or spec.resource_group(registry.resource_group).location,
                     sku=registry.sku,
@@ -85,27 +111,13 @@ class SubscriptionRegistries(pulumi.ComponentResource):
             )
             for registry in spec.registries
         }
-        identity = RegistryIdentity(
-            f"{name}-identity",
-            RegistryIdentityArgs(
-                display_name=args.application_display_name,
-                password_end_date=args.identity.password_end_date_rfc3339,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        identity = self._create_identity(name, args, groups)
         RegistryAccess(
             f"{name}-access",
             RegistryAccessArgs(
                 subscription_id=spec.subscription_id,
                 principal_id=identity.principal_id,
-                grants=[
-                    RoleGrant(
-                        key=registry.logical_key,
-                        scope=registries[registry.logical_key].resource_id,
-                        role=role_for_access(registry.access),
-                    )
-                    for registry in spec.registries
-                ],
+                grants=self._grants(spec, registries, groups),
             ),
             opts=self._azure_child(),
         )
@@ -117,7 +129,8 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                 scope=args.harness.scope,
                 pipeline_scope=args.pipeline_scope,
                 secret_manager=args.harness.secret_manager,
-                delegate_selectors=args.harness.delegate_selectors,
+                delegate_selectors=args.identity.delegate_selectors
+                or args.harness.delegate_selectors,
                 tenant_id=spec.tenant_id,
                 client_id=identity.client_id,
                 client_secret=identity.client_secret,
@@ -131,6 +144,8 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                     if registry.docker_connector
                 ],
                 tags=["managed-by:acr-fleet", f"subscription:{spec.key}"],
+                azure_auth=args.identity.auth,
+                azure_depends_on=[r for r in (identity.federated_credential,) if r is not None],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -157,6 +172,76 @@ class SubscriptionRegistries(pulumi.ComponentResource):
             }
         )
 
+    def _create_identity(
+        self, name: str, args: SubscriptionRegistriesArgs, groups: Mapping[str, _ResourceGroup]
+    ) -> _Identity:
+        """The subscription's application or managed identity, with the client
+        secrets and federated credential its auth mode needs."""
+        settings = args.identity
+        trust = None
+        if settings.auth == "oidc":
+            trust = federation.for_harness(args.harness.oidc_host, args.harness.account_id)
+        if settings.managed:
+            if settings.resource_group is None:  # excluded by validation
+                raise ValueError(f"{name}: a managed identity needs a resource group")
+            group = args.subscription.resource_group(settings.resource_group)
+            managed = ManagedRegistryIdentity(
+                f"{name}-identity",
+                ManagedRegistryIdentityArgs(
+                    identity_name=args.application_display_name,
+                    resource_group_name=groups[group.name.lower()].name,
+                    location=group.location,
+                    tags=args.tags,
+                    federation=trust,
+                ),
+                opts=self._azure_child(),
+            )
+            return _Identity(
+                managed.client_id, managed.principal_id, None, managed.federated_credential
+            )
+        application = RegistryIdentity(
+            f"{name}-identity",
+            RegistryIdentityArgs(
+                display_name=args.application_display_name,
+                passwords=settings.password_policy,
+                federation=trust,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return _Identity(
+            application.client_id,
+            application.principal_id,
+            application.client_secret,
+            application.federated_credential,
+        )
+
+    @staticmethod
+    def _grants(
+        spec: SubscriptionSpec,
+        registries: Mapping[str, ContainerRegistry],
+        groups: Mapping[str, _ResourceGroup],
+    ) -> list[RoleGrant]:
+        """One role per registry (the repository roles in ABAC mode), plus Reader
+        once per resource group holding a listable registry."""
+        grants = [
+            RoleGrant(
+                key=registry.logical_key,
+                scope=registries[registry.logical_key].resource_id,
+                role=role_for_access(registry.access, abac=registry.abac),
+            )
+            for registry in spec.registries
+        ]
+        listed = sorted({r.resource_group.lower() for r in spec.registries if r.listable})
+        grants += [
+            RoleGrant(
+                key=naming.resource_name("rg", group),
+                scope=groups[group].resource_id,
+                role=Role.READER,
+            )
+            for group in listed
+        ]
+        return grants
+
     def _azure_child(self) -> pulumi.ResourceOptions:
         """Options for a child component whose Azure resources use this
         subscription's provider."""
@@ -164,13 +249,16 @@ class SubscriptionRegistries(pulumi.ComponentResource):
 
     def _create_resource_groups(
         self, name: str, spec: SubscriptionSpec, tags: Mapping[str, str]
-    ) -> dict[str, pulumi.Input[str]]:
+    ) -> dict[str, _ResourceGroup]:
         """Create the groups not marked existing; map every lower-cased group
-        name to the name registries should use."""
-        names: dict[str, pulumi.Input[str]] = {}
+        name to the name and id registries and role assignments should use."""
+        groups: dict[str, _ResourceGroup] = {}
         for group in spec.resource_groups:
             if group.existing:
-                names[group.name.lower()] = group.name
+                groups[group.name.lower()] = _ResourceGroup(
+                    name=group.name,
+                    resource_id=naming.resource_group_id(spec.subscription_id, group.name),
+                )
                 continue
             created = resources.ResourceGroup(
                 naming.resource_name(name, "rg", group.name.lower()),
@@ -179,5 +267,5 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                 tags=dict(tags),
                 opts=pulumi.ResourceOptions(parent=self, provider=self._azure),
             )
-            names[group.name.lower()] = created.name
-        return names
+            groups[group.name.lower()] = _ResourceGroup(name=created.name, resource_id=created.id)
+        return groups

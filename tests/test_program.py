@@ -12,6 +12,12 @@ from tools import offline
 from tools.offline import Graph, Registration
 
 SUBSCRIPTION = "acrfleet:fleet:SubscriptionRegistries"
+APPLICATION = "azuread:index/application:Application"
+SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
+USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+SECRET_TEXT = "harness:platform/secretText:SecretText"
+AZURE_CONNECTOR = "harness:platform/azureCloudProviderConnector:AzureCloudProviderConnector"
+DOCKER_CONNECTOR = "harness:platform/dockerConnector:DockerConnector"
 REQUIRED_TYPES = [
     "pulumi:providers:azure-native",
     "azure-native:resources:ResourceGroup",
@@ -37,6 +43,29 @@ def subscription_of(graph: Graph, registration: Registration) -> Registration:
 def in_subscription(graph: Graph, component: Registration, type_token: str) -> list[Registration]:
     """Registrations of one type under a subscription component."""
     return [r for r in graph.by_type(type_token) if subscription_of(graph, r).urn == component.urn]
+
+
+def principal_of(graph: Graph, component: Registration) -> tuple[str, set[str]]:
+    """The principal id a subscription's role assignments must name, and the other
+    ids of its identity they must not."""
+    managed = in_subscription(graph, component, USER_ASSIGNED_IDENTITY)
+    if managed:
+        (identity,) = managed
+        return identity.state["principalId"], {identity.state["clientId"], identity.id}
+    (principal,) = in_subscription(graph, component, SERVICE_PRINCIPAL)
+    (application,) = in_subscription(graph, component, APPLICATION)
+    return principal.state["objectId"], {
+        application.state["clientId"],
+        application.state["objectId"],
+    }
+
+
+def client_id_of(graph: Graph, component: Registration) -> str:
+    """The client id Harness signs in as: the application's or the managed identity's."""
+    (identity,) = in_subscription(graph, component, USER_ASSIGNED_IDENTITY) or in_subscription(
+        graph, component, APPLICATION
+    )
+    return identity.state["clientId"]
 
 
 def provider_of(graph: Graph, component: Registration) -> Registration:
@@ -82,9 +111,9 @@ def test_no_resource_uses_a_default_provider(graphs: dict[str, Graph], stack: st
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_role_assignments(graphs: dict[str, Graph], stack: str) -> None:
-    """Each role assignment is scoped to a registry of its subscription, names the
-    service principal's object id with principalType ServicePrincipal, and has a
-    deterministic GUID name."""
+    """Each role assignment is scoped to a registry of its subscription (Reader: to a
+    registry's resource group), names the identity's principal id with principalType
+    ServicePrincipal, and has a deterministic GUID name."""
     graph = graphs[stack]
     assignments = graph.by_type("azure-native:authorization:RoleAssignment")
     assert assignments, "The stack should register role assignments."
@@ -95,24 +124,23 @@ def test_role_assignments(graphs: dict[str, Graph], stack: str) -> None:
             r.id
             for r in in_subscription(graph, component, "azure-native:containerregistry:Registry")
         }
-        (principal,) = in_subscription(
-            graph, component, "azuread:index/servicePrincipal:ServicePrincipal"
-        )
-        (application,) = in_subscription(graph, component, "azuread:index/application:Application")
+        principal_id, other_ids = principal_of(graph, component)
         inputs = assignment.plain_inputs()
 
-        assert inputs["scope"] in registry_ids, (
-            f"{assignment.urn} must be scoped to one of its registries."
-        )
+        if inputs["roleDefinitionId"].endswith(roles.Role.READER.value):
+            assert any(r.startswith(inputs["scope"] + "/providers/") for r in registry_ids), (
+                f"{assignment.urn} must be scoped to the resource group of one of its registries."
+            )
+        else:
+            assert inputs["scope"] in registry_ids, (
+                f"{assignment.urn} must be scoped to one of its registries."
+            )
         assert inputs["scope"].startswith(f"/subscriptions/{sub_id}/resourceGroups/")
         assert inputs["roleDefinitionId"].startswith(f"/subscriptions/{sub_id}/providers/")
-        assert inputs["principalId"] == principal.state["objectId"], (
-            f"{assignment.urn} must name the service principal's object id."
+        assert inputs["principalId"] == principal_id, (
+            f"{assignment.urn} must name the identity's principal id."
         )
-        assert inputs["principalId"] not in (
-            application.state["clientId"],
-            application.state["objectId"],
-        )
+        assert inputs["principalId"] not in other_ids
         assert inputs["principalType"] == "ServicePrincipal"
         name = inputs["roleAssignmentName"]
         assert uuid.UUID(name).version == 5, f"{name} should be a uuid5."
@@ -131,21 +159,27 @@ def test_role_assignment_names_are_stable_across_runs(graphs: dict[str, Graph]) 
     assert first == second, "A second run must register identical role assignments."
 
 
-def test_access_maps_to_acr_roles(graphs: dict[str, Graph]) -> None:
-    """Pull registries get AcrPull and push registries get AcrPush, nothing else."""
+def test_access_maps_to_roles(graphs: dict[str, Graph]) -> None:
+    """Pull and push map to AcrPull and AcrPush, to the repository roles on ABAC
+    registries, plus Reader on the group of each listable registry, and nothing else."""
     graph = graphs["prod"]
-    by_registry: dict[str, str] = {}
-    for assignment in graph.by_type("azure-native:authorization:RoleAssignment"):
-        inputs = assignment.plain_inputs()
-        by_registry[inputs["scope"].rsplit("/", 1)[-1]] = inputs["roleDefinitionId"].rsplit("/", 1)[
-            -1
-        ]
-    assert by_registry == {
-        "acrfleetprdapps01": roles.Role.ACR_PUSH.value,
-        "acrfleetprdapps02": roles.Role.ACR_PULL.value,
-        "acrfleetprdpay01": roles.Role.ACR_PULL.value,
-        "acrfleetprdacq01": roles.Role.ACR_PULL.value,
+    granted = {
+        (
+            assignment.plain_inputs()["scope"].rsplit("/", 1)[-1],
+            assignment.plain_inputs()["roleDefinitionId"].rsplit("/", 1)[-1],
+        )
+        for assignment in graph.by_type("azure-native:authorization:RoleAssignment")
     }
+    assert granted == {
+        ("acrfleetprdapps01", roles.Role.ACR_PUSH.value),
+        ("rg-acr-prod-weu", roles.Role.READER.value),
+        ("acrfleetprdapps02", roles.Role.ACR_PULL.value),
+        ("acrfleetprdpay01", roles.Role.ACR_PULL.value),
+        ("acrfleetprdacq01", roles.Role.ACR_PULL.value),
+        ("acrfleetprdbuild01", roles.Role.REPOSITORY_WRITER.value),
+        ("rg-build-prod", roles.Role.READER.value),
+    }
+    assert len(granted) == len(graph.by_type("azure-native:authorization:RoleAssignment"))
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -162,7 +196,7 @@ def test_existing_resource_groups_are_not_created(graphs: dict[str, Graph]) -> N
         r.inputs["resourceGroupName"]
         for r in graphs["prod"].by_type("azure-native:resources:ResourceGroup")
     }
-    assert names == {"rg-acr-prod-weu", "rg-acr-prod-neu", "rg-acquired-acr"}
+    assert names == {"rg-acr-prod-weu", "rg-acr-prod-neu", "rg-acquired-acr", "rg-build-prod"}
     (pay,) = [
         r
         for r in graphs["prod"].by_type("azure-native:containerregistry:Registry")
@@ -172,15 +206,17 @@ def test_existing_resource_groups_are_not_created(graphs: dict[str, Graph]) -> N
 
 
 def test_password_end_date_comes_from_config(graphs: dict[str, Graph]) -> None:
-    """Passwords carry the configured end date; a subscription override wins."""
+    """A password without rotation carries the configured end date; a subscription's
+    own identity block wins over the stack's."""
     dates = {
-        subscription_of(graphs["prod"], r).name: r.inputs["endDate"]
-        for r in graphs["prod"].by_type("azuread:index/applicationPassword:ApplicationPassword")
+        (stack, subscription_of(graphs[stack], r).name): r.inputs["endDate"]
+        for stack in ("dev", "prod")
+        for r in graphs[stack].by_type("azuread:index/applicationPassword:ApplicationPassword")
+        if "rotateWhenChanged" not in r.inputs
     }
     assert dates == {
-        "shared-prod": "2027-01-31T00:00:00Z",
-        "payments-prod": "2026-12-31T00:00:00Z",
-        "acquired-prod": "2027-01-31T00:00:00Z",
+        ("dev", "shared-dev"): "2027-06-30T00:00:00Z",
+        ("prod", "payments-prod"): "2026-12-31T00:00:00Z",
     }
 
 
@@ -200,37 +236,33 @@ def test_azuread_provider_per_tenant(graphs: dict[str, Graph]) -> None:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_harness_connectors(graphs: dict[str, Graph], stack: str) -> None:
-    """The Azure connector uses the identity and secret; Docker connectors are type
-    Other with the registry's login server, the client id and the secret reference."""
+    """A ManualConfig Azure connector uses the identity and secret; Docker connectors
+    are type Other with the registry's login server, the client id and the secret."""
     graph = graphs[stack]
     for component in graph.by_type(SUBSCRIPTION):
-        (application,) = in_subscription(graph, component, "azuread:index/application:Application")
-        (secret,) = in_subscription(graph, component, "harness:platform/secretText:SecretText")
-        (azure,) = in_subscription(
-            graph,
-            component,
-            "harness:platform/azureCloudProviderConnector:AzureCloudProviderConnector",
-        )
-        client_id = application.state["clientId"]
-        assert offline.is_secret(secret.inputs["value"]), (
-            "The secret's value must be a Pulumi secret."
-        )
-        assert secret.inputs["valueType"] == "Inline"
-        details = azure.inputs["credentials"]["azureManualDetails"]
-        assert azure.inputs["credentials"]["type"] == "ManualConfig"
-        assert details["applicationId"] == client_id
-        assert details["auth"] == {
-            "type": "Secret",
-            "azureClientSecretKey": {"secretRef": secret.inputs["identifier"]},
-        }
-        assert secret.urn in azure.dependencies, "The connector must wait for its secret."
+        client_id = client_id_of(graph, component)
+        secrets = in_subscription(graph, component, SECRET_TEXT)
+        for secret in secrets:
+            assert offline.is_secret(secret.inputs["value"]), (
+                "The secret's value must be a Pulumi secret."
+            )
+            assert secret.inputs["valueType"] == "Inline"
+        (azure,) = in_subscription(graph, component, AZURE_CONNECTOR)
+        if azure.inputs["credentials"]["type"] == "ManualConfig":
+            (secret,) = secrets
+            details = azure.inputs["credentials"]["azureManualDetails"]
+            assert details["applicationId"] == client_id
+            assert details["auth"] == {
+                "type": "Secret",
+                "azureClientSecretKey": {"secretRef": secret.inputs["identifier"]},
+            }
+            assert secret.urn in azure.dependencies, "The connector must wait for its secret."
         logins = {
             r.inputs["registryName"]: r.state["loginServer"]
             for r in in_subscription(graph, component, "azure-native:containerregistry:Registry")
         }
-        for docker in in_subscription(
-            graph, component, "harness:platform/dockerConnector:DockerConnector"
-        ):
+        for docker in in_subscription(graph, component, DOCKER_CONNECTOR):
+            (secret,) = secrets
             assert docker.inputs["type"] == "Other"
             assert docker.inputs["url"] in {f"https://{host}" for host in logins.values()}
             assert docker.inputs["credentials"] == {
@@ -293,8 +325,7 @@ def test_stack_outputs(graphs: dict[str, Graph], stack: str) -> None:
     outputs = offline.unwrap(graph.outputs)["subscriptions"]
     for component in graph.by_type(SUBSCRIPTION):
         entry = outputs[component.name]
-        (application,) = in_subscription(graph, component, "azuread:index/application:Application")
-        assert entry["clientId"] == application.state["clientId"]
+        assert entry["clientId"] == client_id_of(graph, component)
         registries = in_subscription(graph, component, "azure-native:containerregistry:Registry")
         assert {v["resourceId"] for v in entry["registries"].values()} == {r.id for r in registries}
         for value in entry["registries"].values():

@@ -195,6 +195,12 @@ class FleetMocks(mocks.Mocks):
         inputs = self.provider_inputs.get(provider_id, {})
         return str(inputs.get("subscriptionId", "00000000-0000-0000-0000-00000000dead"))
 
+    def _arm_id(self, args: mocks.MockResourceArgs, resource_type: str, name: str) -> str:
+        """ARM id of a resource in a resource group of the provider's subscription."""
+        sub = self._subscription(args.provider)
+        group = args.inputs.get("resourceGroupName")
+        return f"/subscriptions/{sub}/resourceGroups/{group}/providers/{resource_type}/{name}"
+
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
         typ, name = args.typ, args.name
@@ -208,10 +214,8 @@ class FleetMocks(mocks.Mocks):
             return f"/subscriptions/{sub}/resourceGroups/{group}", {**inputs, "name": group}
         if typ == "azure-native:containerregistry:Registry":
             registry = inputs.get("registryName", name)
-            sub = self._subscription(args.provider)
-            resource_id = (
-                f"/subscriptions/{sub}/resourceGroups/{inputs.get('resourceGroupName')}"
-                f"/providers/Microsoft.ContainerRegistry/registries/{registry}"
+            resource_id = self._arm_id(
+                args, "Microsoft.ContainerRegistry/registries", str(registry)
             )
             return resource_id, {
                 **inputs,
@@ -235,9 +239,24 @@ class FleetMocks(mocks.Mocks):
         if typ == "azuread:index/servicePrincipal:ServicePrincipal":
             object_id = _mock_guid(typ, name, "object")
             return f"/servicePrincipals/{object_id}", {**inputs, "objectId": object_id}
+        if typ == "azure-native:managedidentity:UserAssignedIdentity":
+            identity = inputs.get("resourceName", name)
+            resource_id = self._arm_id(
+                args, "Microsoft.ManagedIdentity/userAssignedIdentities", str(identity)
+            )
+            return resource_id, {
+                **inputs,
+                "name": identity,
+                "principalId": _mock_guid(typ, name, "principal"),
+                "clientId": _mock_guid(typ, name, "client"),
+                "tenantId": _mock_guid(typ, name, "tenant"),
+            }
         if typ == "azuread:index/applicationPassword:ApplicationPassword":
-            key_id = _mock_guid(typ, name, "key")
-            value = "mock-password-" + hashlib.sha256(f"{typ}|{name}".encode()).hexdigest()[:24]
+            # A re-issued password (other inputs) gets another key and value.
+            issue = json.dumps(inputs, sort_keys=True, default=str)
+            key_id = _mock_guid(typ, name, "key", issue)
+            digest = hashlib.sha256(f"{typ}|{name}|{issue}".encode()).hexdigest()[:24]
+            value = "mock-password-" + digest
             return f"{inputs.get('applicationId')}/password/{key_id}", {
                 **inputs,
                 "keyId": key_id,

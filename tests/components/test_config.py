@@ -321,3 +321,155 @@ def test_plain_text_api_key_is_refused() -> None:
     assert isinstance(outcome.error, ConfigError)
     assert "pulumi config set --secret acr-fleet:harnessApiKey" in str(outcome.error)
     assert "pat.plain.text" not in str(outcome.error)
+
+
+def sub_identity(raw: dict[str, Any], index: int = 0) -> dict[str, Any]:
+    """The identity block of subscription ``index``, created when missing."""
+    return raw["subscriptions"][index].setdefault("identity", {})
+
+
+@pytest.mark.parametrize(
+    ("identity", "path", "fragment"),
+    [
+        (
+            {"kind": "managedIdentity", "auth": "secret", "resourceGroup": "rg-acr-dev"},
+            "subscriptions[0].identity.auth",
+            "use 'oidc' or 'delegate', or kind 'servicePrincipal'",
+        ),
+        (
+            {"auth": "delegate"},
+            "subscriptions[0].identity.auth",
+            "'delegate' needs kind 'managedIdentity'",
+        ),
+        (
+            {"kind": "managedIdentity", "auth": "oidc"},
+            "subscriptions[0].identity.resourceGroup",
+            "is required for kind 'managedIdentity'",
+        ),
+        (
+            {"kind": "managedIdentity", "auth": "oidc", "resourceGroup": "rg-elsewhere"},
+            "subscriptions[0].identity.resourceGroup",
+            "'rg-elsewhere' is not one of subscriptions[0].resourceGroups ('rg-acr-dev')",
+        ),
+        (
+            {"auth": "oidc", "resourceGroup": "rg-acr-dev"},
+            "subscriptions[0].identity.resourceGroup",
+            "applies only to kind 'managedIdentity'",
+        ),
+        (
+            {"passwordEndDate": "2027-01-01T00:00:00Z", "dockerSecret": True},
+            "subscriptions[0].identity.dockerSecret",
+            "applies only to kind 'servicePrincipal' with auth 'oidc'",
+        ),
+        (
+            {"auth": "secret"},
+            "subscriptions[0].identity.passwordEndDate",
+            "is required because this identity issues a client secret",
+        ),
+        (
+            {"auth": "oidc", "passwordEndDate": "2027-01-01T00:00:00Z"},
+            "subscriptions[0].identity.passwordEndDate",
+            "has no effect: kind 'servicePrincipal' with auth 'oidc' issues no client secret",
+        ),
+        (
+            {"kind": "servicePrincipal", "auth": "token"},
+            "subscriptions[0].identity.auth",
+            "'secret', 'oidc' or 'delegate'",
+        ),
+        (
+            {"kind": "app", "auth": "oidc"},
+            "subscriptions[0].identity.kind",
+            "'servicePrincipal' or 'managedIdentity'",
+        ),
+    ],
+)
+def test_identity_problems(identity: dict[str, Any], path: str, fragment: str) -> None:
+    """Each impossible identity block is reported at its key path with the fix."""
+    raw = raw_fleet()
+    raw["subscriptions"][0]["registries"][0]["dockerConnector"] = False
+    raw["subscriptions"][0]["identity"] = identity
+    problems = problems_of(raw)
+    assert path in problems, f"{path} should be reported; got {problems}."
+    assert fragment in problems[path], f"{path}: {problems[path]!r} should mention {fragment!r}."
+
+
+def test_delegate_auth_needs_delegate_selectors() -> None:
+    """Auth 'delegate' without delegate selectors anywhere is an error."""
+    raw = raw_fleet("prod")
+    del raw["harness"]["delegateSelectors"]
+    del raw["subscriptions"][3]["identity"]["delegateSelectors"]
+    problems = problems_of(raw)
+    assert (
+        "is required for auth 'delegate'" in problems["subscriptions[3].identity.delegateSelectors"]
+    )
+
+
+def test_delegate_selectors_fall_back_to_the_harness_block() -> None:
+    """Auth 'delegate' accepts the stack's harness.delegateSelectors."""
+    raw = raw_fleet("prod")
+    del raw["subscriptions"][3]["identity"]["delegateSelectors"]
+    assert isinstance(parse_fleet(raw), FleetSpec)
+
+
+@pytest.mark.parametrize(
+    ("rotation", "path", "fragment"),
+    [
+        (
+            {"periodDays": 30, "overlapDays": 31},
+            "identity.rotation.overlapDays",
+            "must not exceed periodDays (30) (got 31)",
+        ),
+        ({"periodDays": 0}, "identity.rotation.periodDays", "greater than or equal to 1"),
+        ({"epoch": -1}, "identity.rotation.epoch", "greater than or equal to 0"),
+        (
+            {"startDate": "2026-06-01T00:00:00"},
+            "identity.rotation.startDate",
+            "time zone",
+        ),
+        (
+            {"epoch": 10},
+            "identity.passwordEndDate",
+            "must be after the start of rotation epoch 10 (2028-05-23T00:00:00Z)",
+        ),
+    ],
+)
+def test_rotation_problems(rotation: dict[str, Any], path: str, fragment: str) -> None:
+    """Each impossible rotation block is reported at its key path."""
+    raw = raw_fleet("staging")
+    raw["identity"]["rotation"].update(rotation)
+    problems = problems_of(raw)
+    assert path in problems, f"{path} should be reported; got {problems}."
+    assert fragment in problems[path], f"{path}: {problems[path]!r} should mention {fragment!r}."
+
+
+def test_identity_problems_are_reported_with_field_problems() -> None:
+    """A wrong identity combination and a malformed field elsewhere fail in one message."""
+    raw = raw_fleet()
+    raw["subscriptions"][0]["subscriptionId"] = "not-a-guid"
+    raw["identity"]["auth"] = "delegate"
+    problems = problems_of(raw)
+    assert set(problems) >= {"subscriptions[0].subscriptionId", "identity.auth"}
+
+
+def test_unused_stack_identity_block_is_still_checked() -> None:
+    """The stack's identity block is checked even when every subscription overrides it."""
+    raw = raw_fleet()
+    raw["identity"] = {"kind": "managedIdentity", "auth": "secret", "resourceGroup": "rg-acr-dev"}
+    for sub in raw["subscriptions"]:
+        sub["identity"] = {"passwordEndDate": "2027-01-01T00:00:00Z"}
+    problems = problems_of(raw)
+    assert "identity.auth" in problems
+
+
+@pytest.mark.parametrize(
+    ("host", "fragment"),
+    [
+        ("https://app.harness.io", "(got a scheme 'https://')"),
+        ("app.harness.io/", "(got a trailing '/')"),
+    ],
+)
+def test_oidc_host_must_be_bare(host: str, fragment: str) -> None:
+    """harness.oidcHost with a scheme or a trailing slash is reported with the reason."""
+    raw = raw_fleet()
+    raw["harness"]["oidcHost"] = host
+    assert fragment in problems_of(raw)["harness.oidcHost"]

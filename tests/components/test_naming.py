@@ -161,3 +161,19 @@ def test_key_problem(key: str, accepted: bool) -> None:
 def test_resource_group_problem(name: str, accepted: bool) -> None:
     """Resource group names follow Azure's character and length rules."""
     assert (naming.resource_group_problem(name) is None) is accepted
+
+
+@pytest.mark.parametrize(
+    ("slot", "name"),
+    [("a", "shared-dev-identity-password"), ("b", "shared-dev-identity-password-b")],
+)
+def test_password_resource_name(slot: str, name: str) -> None:
+    """Slot a keeps the single password's name; slot b gets a suffix."""
+    assert naming.password_resource_name("shared-dev-identity", slot) == name
+
+
+def test_resource_group_id_uses_the_lower_cased_subscription() -> None:
+    """A resource group's ARM id names the subscription in lower case and the group as given."""
+    assert naming.resource_group_id("0000000A-0000-0000-0000-000000000001", "RG-Images") == (
+        "/subscriptions/0000000a-0000-0000-0000-000000000001/resourceGroups/RG-Images"
+    )
