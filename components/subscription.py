@@ -11,11 +11,20 @@ from pulumi_azure_native import resources
 
 from components import naming
 from components.access import RegistryAccess, RegistryAccessArgs, RoleGrant
-from components.config import HarnessSettings, IdentitySettings, SubscriptionSpec
+from components.config import (
+    HarnessImageMirrorSpec,
+    HarnessSettings,
+    IdentitySettings,
+    RegistrySpec,
+    SubscriptionSpec,
+)
+from components.existing_registry import ExistingRegistry, ExistingRegistryArgs
 from components.harness import DockerRegistryTarget, HarnessConnectors, HarnessConnectorsArgs
-from components.harness_scope import HarnessScope
+from components.harness_scope import ACCOUNT, HarnessScope
 from components.identity import RegistryIdentity, RegistryIdentityArgs
+from components.mirror import HarnessImageMirror, HarnessImageMirrorArgs
 from components.registry import ContainerRegistry, ContainerRegistryArgs
+from components.registry_features import RegistryFeatures
 from components.roles import role_for_access
 
 
@@ -35,6 +44,10 @@ class SubscriptionRegistriesArgs:
     """Display name of the subscription's Entra application."""
     tags: Mapping[str, str]
     """Tags for every Azure resource that takes tags."""
+    connector_scope: HarnessScope
+    """Scope the subscription's Harness secret and connectors are created at."""
+    mirror: HarnessImageMirrorSpec | None = None
+    """The stack's harnessImage mirror, when its registry is in this subscription."""
 
 
 class SubscriptionRegistries(pulumi.ComponentResource):
@@ -71,18 +84,7 @@ class SubscriptionRegistries(pulumi.ComponentResource):
         )
         group_names = self._create_resource_groups(name, spec, args.tags)
         registries = {
-            registry.logical_key: ContainerRegistry(
-                naming.resource_name(name, registry.logical_key),
-                ContainerRegistryArgs(
-                    registry_name=registry.name,
-                    resource_group_name=group_names[registry.resource_group.lower()],
-                    location=registry.location
-                    or spec.resource_group(registry.resource_group).location,
-                    sku=registry.sku,
-                    tags={**args.tags, **registry.tags},
-                ),
-                opts=self._azure_child(),
-            )
+            registry.logical_key: self._create_registry(name, spec, registry, group_names, args)
             for registry in spec.registries
         }
         identity = RegistryIdentity(
@@ -114,9 +116,9 @@ class SubscriptionRegistries(pulumi.ComponentResource):
             HarnessConnectorsArgs(
                 subscription_key=spec.key,
                 display_name=spec.display_name or spec.key,
-                scope=args.harness.scope,
+                scope=args.connector_scope,
                 pipeline_scope=args.pipeline_scope,
-                secret_manager=args.harness.secret_manager,
+                secret_manager=args.harness.secret_manager.reference(args.connector_scope),
                 delegate_selectors=args.harness.delegate_selectors,
                 tenant_id=spec.tenant_id,
                 client_id=identity.client_id,
@@ -134,6 +136,8 @@ class SubscriptionRegistries(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        if args.mirror is not None:
+            self._create_mirror(name, spec, args, registries[args.mirror.registry], identity)
 
         self.registries = pulumi.Output.all(
             **{
@@ -161,6 +165,72 @@ class SubscriptionRegistries(pulumi.ComponentResource):
         """Options for a child component whose Azure resources use this
         subscription's provider."""
         return pulumi.ResourceOptions(parent=self, providers={"azure-native": self._azure})
+
+    def _create_registry(
+        self,
+        name: str,
+        spec: SubscriptionSpec,
+        registry: RegistrySpec,
+        group_names: Mapping[str, pulumi.Input[str]],
+        args: SubscriptionRegistriesArgs,
+    ) -> ContainerRegistry | ExistingRegistry:
+        """A managed registry (created or imported), or a lookup of an adopted one."""
+        resource_name = naming.resource_name(name, registry.logical_key)
+        if registry.existing:
+            return ExistingRegistry(
+                resource_name,
+                ExistingRegistryArgs(
+                    registry_name=registry.name,
+                    resource_group_name=registry.group_name,
+                    provider=self._azure,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        if registry.sku is None:  # excluded by validation
+            raise LookupError(f"{registry.name} has no sku")
+        return ContainerRegistry(
+            resource_name,
+            ContainerRegistryArgs(
+                registry_name=registry.name,
+                resource_group_name=group_names[registry.group_name.lower()],
+                location=registry.location or spec.resource_group(registry.group_name).location,
+                sku=registry.sku,
+                tags={**args.tags, **registry.tags},
+                features=RegistryFeatures.from_spec(registry),
+                import_id=registry.arm_id(spec.subscription_id) if registry.import_ else None,
+            ),
+            opts=self._azure_child(),
+        )
+
+    def _create_mirror(
+        self,
+        name: str,
+        spec: SubscriptionSpec,
+        args: SubscriptionRegistriesArgs,
+        registry: ContainerRegistry | ExistingRegistry,
+        identity: RegistryIdentity,
+    ) -> HarnessImageMirror:
+        """Cache rules in the mirror registry and the harnessImage connector."""
+        mirror = args.mirror
+        assert mirror is not None
+        registry_spec = next(r for r in spec.registries if r.logical_key == mirror.registry)
+        secret_manager = mirror.secret_manager or args.harness.secret_manager
+        return HarnessImageMirror(
+            f"{name}-mirror",
+            HarnessImageMirrorArgs(
+                subscription_key=spec.key,
+                registry_name=registry.registry_name,
+                resource_group_name=registry_spec.group_name,
+                login_server=registry.login_server,
+                credential_set=mirror.credential_set,
+                client_id=identity.client_id,
+                client_secret=identity.client_secret,
+                secret_manager=secret_manager.reference(ACCOUNT),
+                delegate_selectors=args.harness.delegate_selectors,
+                tags=["managed-by:acr-fleet", f"subscription:{spec.key}"],
+            ),
+            opts=self._azure_child(),
+        )
 
     def _create_resource_groups(
         self, name: str, spec: SubscriptionSpec, tags: Mapping[str, str]

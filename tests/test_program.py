@@ -7,11 +7,14 @@ import uuid
 import pytest
 
 from components import naming, roles
-from tests.conftest import STACKS, stack_config
+from components.config import parse_fleet
+from components.harness_scope import scope_reference
+from tests.conftest import STACKS, fleet_config, stack_config
 from tools import offline
 from tools.offline import Graph, Registration
 
 SUBSCRIPTION = "acrfleet:fleet:SubscriptionRegistries"
+TEMPLATE = "acrfleet:template:PipelineTemplate"
 REQUIRED_TYPES = [
     "pulumi:providers:azure-native",
     "azure-native:resources:ResourceGroup",
@@ -37,6 +40,43 @@ def subscription_of(graph: Graph, registration: Registration) -> Registration:
 def in_subscription(graph: Graph, component: Registration, type_token: str) -> list[Registration]:
     """Registrations of one type under a subscription component."""
     return [r for r in graph.by_type(type_token) if subscription_of(graph, r).urn == component.urn]
+
+
+def adopted_ids(graph: Graph, component: Registration) -> set[str]:
+    """ARM ids of the registries a subscription looked up through its own provider."""
+    provider = provider_of(graph, component)
+    return {
+        f"/subscriptions/{provider.inputs['subscriptionId']}/resourceGroups/"
+        f"{i.args['resourceGroupName']}/providers/Microsoft.ContainerRegistry/registries/"
+        f"{i.args['registryName']}"
+        for i in graph.invokes
+        if i.token == "azure-native:containerregistry:getRegistry"
+        and i.provider == f"{provider.urn}::{provider.id}"
+    }
+
+
+def registry_ids(graph: Graph, component: Registration) -> set[str]:
+    """ARM ids of a subscription's registries, managed or adopted, as the stack outputs them."""
+    entry = offline.unwrap(graph.outputs)["subscriptions"][component.name]
+    return {value["resourceId"] for value in entry["registries"].values()}
+
+
+def registry_assignments(graph: Graph) -> list[Registration]:
+    """Role assignments of the subscriptions' identities on their registries."""
+    return [
+        r
+        for r in graph.by_type("azure-native:authorization:RoleAssignment")
+        if graph.get(r.parent).name == f"{subscription_of(graph, r).name}-access"
+    ]
+
+
+def in_connectors(graph: Graph, component: Registration, type_token: str) -> list[Registration]:
+    """Registrations of one type in a subscription's HarnessConnectors component."""
+    return [
+        r
+        for r in graph.by_type(type_token)
+        if graph.get(r.parent).name == f"{component.name}-harness"
+    ]
 
 
 def provider_of(graph: Graph, component: Registration) -> Registration:
@@ -86,22 +126,18 @@ def test_role_assignments(graphs: dict[str, Graph], stack: str) -> None:
     service principal's object id with principalType ServicePrincipal, and has a
     deterministic GUID name."""
     graph = graphs[stack]
-    assignments = graph.by_type("azure-native:authorization:RoleAssignment")
+    assignments = registry_assignments(graph)
     assert assignments, "The stack should register role assignments."
     for assignment in assignments:
         component = subscription_of(graph, assignment)
         sub_id = provider_of(graph, component).inputs["subscriptionId"]
-        registry_ids = {
-            r.id
-            for r in in_subscription(graph, component, "azure-native:containerregistry:Registry")
-        }
         (principal,) = in_subscription(
             graph, component, "azuread:index/servicePrincipal:ServicePrincipal"
         )
         (application,) = in_subscription(graph, component, "azuread:index/application:Application")
         inputs = assignment.plain_inputs()
 
-        assert inputs["scope"] in registry_ids, (
+        assert inputs["scope"] in registry_ids(graph, component), (
             f"{assignment.urn} must be scoped to one of its registries."
         )
         assert inputs["scope"].startswith(f"/subscriptions/{sub_id}/resourceGroups/")
@@ -135,7 +171,7 @@ def test_access_maps_to_acr_roles(graphs: dict[str, Graph]) -> None:
     """Pull registries get AcrPull and push registries get AcrPush, nothing else."""
     graph = graphs["prod"]
     by_registry: dict[str, str] = {}
-    for assignment in graph.by_type("azure-native:authorization:RoleAssignment"):
+    for assignment in registry_assignments(graph):
         inputs = assignment.plain_inputs()
         by_registry[inputs["scope"].rsplit("/", 1)[-1]] = inputs["roleDefinitionId"].rsplit("/", 1)[
             -1
@@ -144,6 +180,7 @@ def test_access_maps_to_acr_roles(graphs: dict[str, Graph]) -> None:
         "acrfleetprdapps01": roles.Role.ACR_PUSH.value,
         "acrfleetprdapps02": roles.Role.ACR_PULL.value,
         "acrfleetprdpay01": roles.Role.ACR_PULL.value,
+        "acrfleetprdpaylegacy": roles.Role.ACR_PULL.value,
         "acrfleetprdacq01": roles.Role.ACR_PULL.value,
     }
 
@@ -205,8 +242,8 @@ def test_harness_connectors(graphs: dict[str, Graph], stack: str) -> None:
     graph = graphs[stack]
     for component in graph.by_type(SUBSCRIPTION):
         (application,) = in_subscription(graph, component, "azuread:index/application:Application")
-        (secret,) = in_subscription(graph, component, "harness:platform/secretText:SecretText")
-        (azure,) = in_subscription(
+        (secret,) = in_connectors(graph, component, "harness:platform/secretText:SecretText")
+        (azure,) = in_connectors(
             graph,
             component,
             "harness:platform/azureCloudProviderConnector:AzureCloudProviderConnector",
@@ -224,15 +261,13 @@ def test_harness_connectors(graphs: dict[str, Graph], stack: str) -> None:
             "azureClientSecretKey": {"secretRef": secret.inputs["identifier"]},
         }
         assert secret.urn in azure.dependencies, "The connector must wait for its secret."
-        logins = {
-            r.inputs["registryName"]: r.state["loginServer"]
-            for r in in_subscription(graph, component, "azure-native:containerregistry:Registry")
-        }
-        for docker in in_subscription(
+        outputs = offline.unwrap(graph.outputs)["subscriptions"][component.name]
+        logins = {value["loginServer"] for value in outputs["registries"].values()}
+        for docker in in_connectors(
             graph, component, "harness:platform/dockerConnector:DockerConnector"
         ):
             assert docker.inputs["type"] == "Other"
-            assert docker.inputs["url"] in {f"https://{host}" for host in logins.values()}
+            assert docker.inputs["url"] in {f"https://{host}" for host in logins}
             assert docker.inputs["credentials"] == {
                 "username": client_id,
                 "passwordRef": secret.inputs["identifier"],
@@ -252,6 +287,7 @@ def test_docker_connectors_only_where_asked(graphs: dict[str, Graph]) -> None:
     made = {
         r.inputs["identifier"]
         for r in graphs["prod"].by_type("harness:platform/dockerConnector:DockerConnector")
+        if r.inputs["identifier"] != naming.HARNESS_IMAGE_CONNECTOR
     }
     assert made == wanted
 
@@ -275,7 +311,12 @@ def test_every_child_has_a_parent_component(graphs: dict[str, Graph], stack: str
     graph = graphs[stack]
     root = f"urn:pulumi:{stack}::acr-fleet::pulumi:pulumi:Stack::acr-fleet-{stack}"
     at_root = {r.type for r in graph.resources if r.parent == root}
-    assert at_root <= {SUBSCRIPTION, "pulumi:providers:azuread", "pulumi:providers:harness"}
+    assert at_root <= {
+        SUBSCRIPTION,
+        TEMPLATE,
+        "pulumi:providers:azuread",
+        "pulumi:providers:harness",
+    }
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -290,16 +331,24 @@ def test_components_register_outputs(graphs: dict[str, Graph], stack: str) -> No
 def test_stack_outputs(graphs: dict[str, Graph], stack: str) -> None:
     """Outputs give each registry's name, login server and id, the client id and connector refs."""
     graph = graphs[stack]
+    fleet = parse_fleet(fleet_config(stack))
     outputs = offline.unwrap(graph.outputs)["subscriptions"]
     for component in graph.by_type(SUBSCRIPTION):
         entry = outputs[component.name]
         (application,) = in_subscription(graph, component, "azuread:index/application:Application")
         assert entry["clientId"] == application.state["clientId"]
         registries = in_subscription(graph, component, "azure-native:containerregistry:Registry")
-        assert {v["resourceId"] for v in entry["registries"].values()} == {r.id for r in registries}
+        assert {v["resourceId"] for v in entry["registries"].values()} == {
+            r.id for r in registries
+        } | adopted_ids(graph, component)
         for value in entry["registries"].values():
             assert value["loginServer"] == f"{value['name']}.azurecr.io"
-        assert entry["azureConnectorRef"] == naming.azure_connector_identifier(component.name)
+        sub = next(s for s in fleet.subscriptions if s.key == component.name)
+        assert entry["azureConnectorRef"] == scope_reference(
+            naming.azure_connector_identifier(component.name),
+            fleet.connector_scope_for(sub),
+            fleet.harness.pipeline_scope_or_default,
+        )
 
 
 @pytest.mark.parametrize("stack", STACKS)
