@@ -881,7 +881,9 @@ def _feature_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     harness = harness if isinstance(harness, dict) else {}
     # Scope problems of the harness block itself are reported by _scope_checks.
     stack_scope = _scope_of(harness, "harness", [])
-    secret_manager = _raw_secret_manager(harness.get("secretManager", BUILTIN_SECRET_MANAGER))
+    secret_manager = _raw_secret_manager(
+        harness.get("secretManager", BUILTIN_SECRET_MANAGER), "harness.secretManager", problems
+    )
     subscriptions = list(_items(data.get("subscriptions")))
     for s_index, sub in subscriptions:
         s_path = f"subscriptions[{s_index}]"
@@ -911,13 +913,17 @@ def _feature_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
             r_path = f"{s_path}.registries[{r_index}]"
             problems += _adoption_checks(registry, r_path, sub, groups)
             problems += _sku_checks(registry, r_path, groups)
-    problems += _mirror_checks(data.get("harnessImageMirror"), subscriptions, secret_manager)
+    mirror = data.get("harnessImageMirror")
+    if isinstance(mirror, dict) and mirror.get("enabled") is not False:
+        problems += _mirror_checks(mirror, subscriptions, secret_manager)
     return problems
 
 
-def _raw_secret_manager(value: Any) -> tuple[str, HarnessScope | None] | None:
+def _raw_secret_manager(
+    value: Any, path: str, problems: list[tuple[str, str]]
+) -> tuple[str, HarnessScope | None] | None:
     """(identifier, scope or None for every scope) of a raw secretManager value;
-    None when it is malformed (field validation reports that)."""
+    None when it is malformed (field validation reports the rest)."""
     if isinstance(value, str):
         return (value, None) if naming.harness_identifier_problem(value) is None else None
     if not isinstance(value, dict):
@@ -927,7 +933,7 @@ def _raw_secret_manager(value: Any) -> tuple[str, HarnessScope | None] | None:
         return None
     if value.get("inheritScope") is True or identifier == BUILTIN_SECRET_MANAGER:
         return identifier, None
-    scope = _scope_of(value, "secretManager", [])
+    scope = _scope_of(value, path, problems)
     return None if scope is None else (identifier, scope)
 
 
@@ -1070,12 +1076,10 @@ def _sku_checks(
 
 
 def _mirror_checks(
-    mirror: Any,
+    mirror: Mapping[str, Any],
     subscriptions: list[tuple[int, dict[str, Any]]],
     secret_manager: tuple[str, HarnessScope | None] | None,
 ) -> list[tuple[str, str]]:
-    if not isinstance(mirror, dict) or mirror.get("enabled") is False:
-        return []
     problems: list[tuple[str, str]] = []
     sub_key = _text(mirror, "subscription")
     by_key = {key: sub for _, sub in subscriptions if (key := _text(sub, "key")) is not None}
@@ -1103,7 +1107,9 @@ def _mirror_checks(
                 )
             )
     if "secretManager" in mirror:
-        secret_manager = _raw_secret_manager(mirror["secretManager"])
+        secret_manager = _raw_secret_manager(
+            mirror["secretManager"], "harnessImageMirror.secretManager", problems
+        )
     if secret_manager is not None:
         problem = _secret_manager_problem(secret_manager, ACCOUNT)
         if problem is not None:

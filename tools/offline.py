@@ -66,6 +66,8 @@ class Registration:
     secret_outputs: list[str]
     import_id: str
     protect: bool
+    retain_on_delete: bool = False
+    """True when ``pulumi destroy`` leaves the real resource in place."""
     id: str = ""
     state: dict[str, Any] = dataclasses.field(default_factory=dict)
     """What the mock returned as the resource's outputs (placeholders)."""
@@ -132,6 +134,7 @@ class Graph:
                     "secretOutputs": r.secret_outputs,
                     "importId": r.import_id,
                     "protect": r.protect,
+                    "retainOnDelete": r.retain_on_delete,
                 }
                 for r in sorted(self.resources, key=lambda r: r.urn)
             ],
@@ -365,6 +368,9 @@ class RecordingMonitor(mocks.MockMonitor):
             secret_outputs=list(request.additionalSecretOutputs),
             import_id=request.importId,
             protect=bool(request.protect) if request.HasField("protect") else False,
+            retain_on_delete=(
+                bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False
+            ),
         )
         self._by_urn[urn] = registration
         self.registrations.append(registration)

@@ -67,6 +67,8 @@ def render_text(document: dict[str, Any], console: Console) -> None:
             node.add(f"[dim]import[/dim] {escape(resource['importId'])}")
         if resource.get("protect"):
             node.add("[dim]protect[/dim] true")
+        if resource.get("retainOnDelete"):
+            node.add("[dim]retainOnDelete[/dim] true")
         for key, value in _flatten(resource["inputs"]):
             node.add(f"[dim]{escape(key)}[/dim] {escape(value)}")
         for child in sorted(
