@@ -112,6 +112,11 @@ class HarnessImageMirror(pulumi.ComponentResource):
         Key Vault secrets, when configured."""
         spec = self._args.credential_set
         if spec is None:
+            pulumi.log.warn(
+                "harnessImageMirror has no credentialSet: the cache rules pull from Docker Hub "
+                "anonymously, under its rate limits",
+                resource=self,
+            )
             return None
         credential_set = containerregistry.CredentialSet(
             f"{name}-credentials",

@@ -261,6 +261,16 @@ def test_mirror_off_registers_neither_rules_nor_connector(enabled: Any) -> None:
     assert not [r for r in graph.resources if r.import_id == "harnessImage"]
 
 
+def test_mirror_without_credentials_warns() -> None:
+    """A mirror without a credential set is valid but warns about Docker Hub's limits."""
+    raw = stack_config("prod")
+    del raw["acr-fleet:harnessImageMirror"]["credentialSet"]
+    graph = run_config(raw, stack="prod")
+    assert not graph.by_type(CREDENTIAL_SET)
+    assert {r.inputs.get("credentialSetResourceId") for r in graph.by_type(CACHE_RULE)} == {None}
+    assert any("anonymously" in warning for warning in graph.warnings), graph.warnings
+
+
 def test_preview_json_shows_import_ids(capsys: pytest.CaptureFixture[str]) -> None:
     """The JSON document carries the imported registry's and harnessImage's import ids."""
     documents = {}
