@@ -1092,6 +1092,19 @@ def _mirror_checks(
                 f"{sub_key!r} is not a subscription key of this stack ({known})",
             )
         )
+    if sub is not None and sub_key is not None and naming.key_problem(sub_key) is None:
+        mirror_secret = naming.mirror_secret_identifier(sub_key)
+        for other in by_key:
+            if naming.key_problem(other) is None and (
+                naming.client_secret_identifier(other) == mirror_secret
+            ):
+                problems.append(
+                    (
+                        "harnessImageMirror.subscription",
+                        f"the mirror's secret identifier {mirror_secret!r} is also subscription "
+                        f"{other!r}'s client secret identifier; rename one of the keys",
+                    )
+                )
     registry_key = _text(mirror, "registry")
     if sub is not None and registry_key is not None:
         keys = [

@@ -289,3 +289,30 @@ def test_preview_json_shows_import_ids(capsys: pytest.CaptureFixture[str]) -> No
     assert imported["shared-prod-mirror-harness-image"] == "harnessImage"
     lookups = [i for i in documents["prod"]["invokes"] if i["token"] == GET_REGISTRY]
     assert [i["args"]["registryName"] for i in lookups] == ["acrfleetprdpaylegacy"]
+
+
+def test_mirror_on_an_adopted_registry_found_by_name_and_group() -> None:
+    """An adopted registry named by name and group is looked up by them, and can
+    hold the mirror's cache rules."""
+    raw = stack_config("prod")
+    raw["acr-fleet:subscriptions"][2]["registries"].append(
+        {
+            "name": "acrfleetprdacqold",
+            "existing": True,
+            "resourceGroup": "rg-acq-old",
+            "access": "pull",
+        }
+    )
+    raw["acr-fleet:harnessImageMirror"] = {
+        "subscription": "acquired-prod",
+        "registry": "acrfleetprdacqold",
+    }
+    graph = run_config(raw, stack="prod")
+    lookups = {i.args["registryName"]: i.args for i in graph.invokes if i.token == GET_REGISTRY}
+    assert lookups["acrfleetprdacqold"]["resourceGroupName"] == "rg-acq-old"
+    assert "rg-acq-old" not in {r.inputs["resourceGroupName"] for r in graph.by_type(GROUP)}
+    for rule in graph.by_type(CACHE_RULE):
+        assert rule.inputs["registryName"] == "acrfleetprdacqold"
+        assert rule.inputs["resourceGroupName"] == "rg-acq-old"
+    connector = by_identifier(graph, DOCKER_CONNECTOR, naming.HARNESS_IMAGE_CONNECTOR)
+    assert connector.inputs["url"] == "https://acrfleetprdacqold.azurecr.io"

@@ -233,6 +233,26 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "harnessImage is an account-level connector",
     ),
     (
+        "a mirror secret identifier that is another subscription's",
+        lambda r: (
+            r["subscriptions"].append(
+                dict(
+                    r["subscriptions"][0],
+                    key="shared-dev-mirror",
+                    subscriptionId="00000000-0000-0000-0000-00000000d003",
+                    registries=[
+                        dict(r["subscriptions"][0]["registries"][0], name="acrfleetdevmirror1")
+                    ],
+                )
+            ),
+            r.update(
+                harnessImageMirror={"subscription": "shared-dev", "registry": "acrfleetdevapps01"}
+            ),
+        ),
+        "harnessImageMirror.subscription",
+        "rename one of the keys",
+    ),
+    (
         "a mirror credential URI that is not Key Vault's",
         lambda r: r.update(
             harnessImageMirror={
