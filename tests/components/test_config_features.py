@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from components.config import FleetSpec, HarnessSettings, parse_fleet
+from components.config import ConfigError, FleetSpec, HarnessSettings, parse_fleet
 from components.harness_scope import ACCOUNT, HarnessScope
 from tests.components.test_config import problems_of
-from tests.conftest import fleet_config
+from tests.conftest import execute_config, fleet_config, stack_config
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -345,3 +345,15 @@ def test_secret_manager_reference(value: Any, secret_scope: HarnessScope, expect
     """The string form is at the secret's own scope; the object form at the one it names."""
     settings = HarnessSettings.model_validate({"accountId": "acct", "secretManager": value})
     assert settings.secret_manager.reference(secret_scope) == expected
+
+
+def test_sku_problem_registers_nothing() -> None:
+    """A Premium feature on a Standard registry stops the program before any resource."""
+    raw = stack_config("dev")
+    raw["acr-fleet:subscriptions"][0]["registries"][1]["replications"] = [{"location": "eastus"}]
+    outcome = execute_config(raw)
+    assert isinstance(outcome.error, ConfigError), f"Expected a ConfigError, got {outcome.error!r}."
+    assert "subscriptions[0].registries[1].replications: geo-replication needs sku 'Premium'" in (
+        str(outcome.error)
+    )
+    assert outcome.graph.resources == [], "Bad configuration must register nothing."
