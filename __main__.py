@@ -7,6 +7,11 @@ import pulumi_harness as harness
 
 from components import naming
 from components.config import load_fleet
+from components.pipeline_template import (
+    PipelineTemplate,
+    PipelineTemplateArgs,
+    connector_references,
+)
 from components.subscription import SubscriptionRegistries, SubscriptionRegistriesArgs
 
 fleet = load_fleet()
@@ -39,6 +44,8 @@ subscriptions = {
             tags=naming.merge_tags(
                 fleet.tags, {"managed-by": "acr-fleet", "stack": pulumi.get_stack()}
             ),
+            connector_scope=fleet.connector_scope_for(sub),
+            mirror=fleet.mirror_for(sub),
         ),
         opts=pulumi.ResourceOptions(
             providers={"azuread": tenant_providers[sub.tenant_id], "harness": harness_provider}
@@ -59,3 +66,16 @@ pulumi.export(
         for key, component in subscriptions.items()
     },
 )
+
+# The template lives where the stack's connectors do and loops over all of them.
+if fleet.pipeline_template is not None:
+    template = PipelineTemplate(
+        "pipeline-template",
+        PipelineTemplateArgs(
+            spec=fleet.pipeline_template,
+            scope=fleet.harness.scope,
+            connector_references=connector_references(fleet, fleet.harness.scope),
+        ),
+        opts=pulumi.ResourceOptions(providers={"harness": harness_provider}),
+    )
+    pulumi.export("pipelineTemplateRef", template.template_ref)

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import datetime
 import difflib
+import ipaddress
 import json
 import re
 import types
@@ -25,7 +26,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict
 from pydantic.alias_generators import to_camel
 
 from components import federation, naming
-from components.harness_scope import HarnessScope
+from components.harness_scope import ACCOUNT, HarnessScope, ScopeReferenceError, scope_reference
 from components.locations import AZURE_LOCATIONS
 from components.rotation import PasswordPolicy, RotationSchedule, rfc3339
 
@@ -216,6 +217,170 @@ class ScopeSpec(_Model):
         return HarnessScope(org_id=self.org_id, project_id=self.project_id)
 
 
+# --- Harness scopes, adopted registries, SKU-gated features, mirror, template ---
+
+BUILTIN_SECRET_MANAGER = "harnessSecretManager"
+ACR_RESOURCE_ID_PATTERN = re.compile(
+    r"^/subscriptions/(?P<subscription>[0-9a-fA-F-]{36})/resourceGroups/(?P<group>[-\w.()]{1,90})"
+    r"/providers/Microsoft\.ContainerRegistry/registries/(?P<name>[A-Za-z0-9]{5,50})$",
+    re.ASCII | re.IGNORECASE,
+)
+KEY_VAULT_ID_PATTERN = re.compile(
+    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}"
+    r"/providers/Microsoft\.KeyVault/vaults/[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$",
+    re.ASCII | re.IGNORECASE,
+)
+KEY_VAULT_SECRET_URI_PATTERN = re.compile(
+    r"^https://[a-z0-9-]{3,24}\.vault\.azure\.net/secrets/[A-Za-z0-9-]{1,127}(/[0-9a-f]{32})?$"
+)
+VERSION_LABEL_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
+# An ACR accepts at most 200 IP rules.
+IP_RULES_MAX = 200
+
+
+def _ipv4_range_problem(value: str) -> str | None:
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        return "must be an IPv4 address or CIDR range without host bits, like 203.0.113.0/24"
+    return None
+
+
+AcrResourceId = Annotated[
+    str,
+    AfterValidator(
+        _check(
+            _pattern(
+                ACR_RESOURCE_ID_PATTERN,
+                "an ACR resource id like /subscriptions/<guid>/resourceGroups/<group>"
+                "/providers/Microsoft.ContainerRegistry/registries/<name>",
+            )
+        )
+    ),
+]
+KeyVaultId = Annotated[
+    str,
+    AfterValidator(
+        _check(
+            _pattern(
+                KEY_VAULT_ID_PATTERN,
+                "a Key Vault resource id like /subscriptions/<guid>/resourceGroups/<group>"
+                "/providers/Microsoft.KeyVault/vaults/<name>",
+            )
+        )
+    ),
+]
+KeyVaultSecretUri = Annotated[
+    str,
+    AfterValidator(
+        _check(
+            _pattern(
+                KEY_VAULT_SECRET_URI_PATTERN,
+                "a Key Vault secret URI like https://<vault>.vault.azure.net/secrets/<name>",
+            )
+        )
+    ),
+]
+IPv4Range = Annotated[str, AfterValidator(_check(_ipv4_range_problem))]
+VersionLabel = Annotated[
+    str,
+    AfterValidator(
+        _check(_pattern(VERSION_LABEL_PATTERN, "a version label (letters, digits, '.', '_', '-')"))
+    ),
+]
+
+
+def _secret_manager_shorthand(value: Any) -> Any:
+    """A bare identifier names a secret manager at the secret's own scope."""
+    if isinstance(value, str):
+        # Checked here so the problem is reported at secretManager itself.
+        problem = naming.harness_identifier_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return {"identifier": value, "inheritScope": True}
+    return value
+
+
+class SecretManagerSpec(_Model):
+    """The secret manager that stores the stack's Harness secrets."""
+
+    identifier: HarnessIdentifier
+    """Identifier of the secret manager."""
+    org_id: HarnessIdentifier | None = None
+    """Organization it lives in; omit both for the account."""
+    project_id: HarnessIdentifier | None = None
+    """Project it lives in; needs orgId."""
+    inherit_scope: bool = False
+    """True when it exists at every secret's own scope, as Harness' built-in one
+    does; what the bare-string form means."""
+
+    @property
+    def scope(self) -> HarnessScope | None:
+        """Where the secret manager lives; None when it is at every scope."""
+        if self.inherit_scope or self.identifier == BUILTIN_SECRET_MANAGER:
+            return None
+        return HarnessScope(org_id=self.org_id, project_id=self.project_id)
+
+    def reference(self, secret_scope: HarnessScope) -> str:
+        """The identifier a secret at ``secret_scope`` names this secret manager by."""
+        scope = self.scope
+        if scope is None:
+            return self.identifier
+        return scope_reference(self.identifier, scope, secret_scope)
+
+
+class ReplicationSpec(_Model):
+    """One geo-replication of a Premium registry."""
+
+    location: Location
+    """Azure location of the replica; not the registry's own."""
+    zone_redundancy: bool = False
+    """Zone redundancy of the replica."""
+    region_endpoint_enabled: bool = True
+    """False stops routing pulls to this replica while it keeps syncing."""
+
+
+class CredentialSetSpec(_Model):
+    """Docker Hub credentials for the cache rules, kept in Key Vault."""
+
+    username_secret_uri: KeyVaultSecretUri
+    """Key Vault secret URI holding the Docker Hub user name."""
+    password_secret_uri: KeyVaultSecretUri
+    """Key Vault secret URI holding the Docker Hub access token."""
+    key_vault_resource_id: KeyVaultId | None = None
+    """When set, the credential set's identity gets Key Vault Secrets User on it."""
+
+
+class HarnessImageMirrorSpec(_Model):
+    """Harness' CI images mirrored into one registry, and harnessImage pointed at it."""
+
+    enabled: bool = True
+    """False removes the cache rules and releases nothing else (see the README)."""
+    subscription: Key
+    """Key of the subscription holding the mirror registry."""
+    registry: Key
+    """Logical key of the mirror registry in that subscription."""
+    credential_set: CredentialSetSpec | None = None
+    """Docker Hub credentials for the upstream pulls; anonymous pulls without it."""
+    secret_manager: (
+        Annotated[SecretManagerSpec, BeforeValidator(_secret_manager_shorthand)] | None
+    ) = None
+    """Secret manager of the account-level mirror secret; harness.secretManager by default."""
+
+
+class PipelineTemplateSpec(_Model):
+    """A Harness step group template that runs once per connector of the stack."""
+
+    identifier: HarnessIdentifier = "acr_fleet_registries"
+    """Template identifier."""
+    version_label: VersionLabel = "v1"
+    """Template version label."""
+    image: str = "<+input>"
+    """Image the step runs, pulled through each connector; a runtime input by default."""
+    command: str = "echo pulled through <+matrix.connector>"
+    """Shell command the step runs."""
+
+
 class HarnessSettings(_Model):
     """Where the stack's Harness secrets and connectors live."""
 
@@ -225,8 +390,11 @@ class HarnessSettings(_Model):
     """Organization the connectors and secrets live in; omit for account scope."""
     project_id: HarnessIdentifier | None = None
     """Project the connectors and secrets live in; needs orgId."""
-    secret_manager: HarnessIdentifier = "harnessSecretManager"
-    """Secret manager that stores the client secrets; Harness' built-in one by default."""
+    secret_manager: Annotated[SecretManagerSpec, BeforeValidator(_secret_manager_shorthand)] = (
+        pydantic.Field(default_factory=lambda: SecretManagerSpec(identifier=BUILTIN_SECRET_MANAGER))
+    )
+    """Secret manager that stores the client secrets: a bare identifier (Harness'
+    built-in one by default) or ``{identifier, orgId?, projectId?}`` at a given scope."""
     delegate_selectors: tuple[DelegateSelector, ...] = ()
     """Delegates that run the connectors' checks and tasks."""
     endpoint: Annotated[str, Strict(), Field(pattern=r"^https://[^\s/]+(/[^\s]*)?$")] = (
@@ -339,12 +507,13 @@ class RegistrySpec(_Model):
     """The ACR's real name (globally unique, 5-50 letters and digits)."""
     key: Key | None = None
     """Logical key used in resource names; the lower-cased name by default."""
-    resource_group: ResourceGroupName
-    """Name of one of the subscription's resourceGroups."""
+    resource_group: ResourceGroupName | None = None
+    """Name of one of the subscription's resourceGroups; for an adopted registry,
+    its group. Required unless resourceId names it."""
     location: Location | None = None
     """Azure location; the resource group's by default."""
-    sku: Sku
-    """Basic, Standard or Premium."""
+    sku: Sku | None = None
+    """Basic, Standard or Premium; required unless the registry is adopted."""
     access: Access
     """What the subscription's identity may do: pull, or push (which includes pull)."""
     docker_connector: Flag = False
@@ -357,11 +526,42 @@ class RegistrySpec(_Model):
     can list the registry."""
     tags: Tags = {}
     """Extra tags on the registry."""
+    existing: bool = False
+    """Adopt an ACR that exists already: no Registry resource, looked up instead."""
+    import_: bool = Field(default=False, alias="import")
+    """Bring an existing ACR under management (the resource's import option)."""
+    resource_id: AcrResourceId | None = None
+    """ARM id of the existing ACR, for existing or import."""
+    replications: tuple[ReplicationSpec, ...] = ()
+    """Geo-replications (Premium)."""
+    zone_redundancy: bool = False
+    """Zone redundancy of the home region (Premium; fixed at creation)."""
+    retention_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    """Days untagged manifests are kept before they are purged (Premium)."""
+    public_network_access: bool = True
+    """False closes the public endpoint (Premium; private endpoints only)."""
+    ip_allow_list: tuple[IPv4Range, ...] = ()
+    """IPv4 addresses or CIDR ranges allowed in; everything else is denied (Premium)."""
 
     @property
     def logical_key(self) -> str:
         """Stable key naming this registry's resources."""
         return self.key or naming.registry_key(self.name)
+
+    @property
+    def group_name(self) -> str:
+        """The registry's resource group, from resourceGroup or resourceId."""
+        if self.resource_group is not None:
+            return self.resource_group
+        if self.resource_id is None:  # excluded by validation
+            raise LookupError(self.name)
+        return self.resource_id.split("/")[4]
+
+    def arm_id(self, subscription_id: str) -> str:
+        """The ARM id the registry has, or will have, in ``subscription_id``."""
+        return self.resource_id or naming.registry_resource_id(
+            subscription_id, self.group_name, self.name
+        )
 
 
 class SubscriptionSpec(_Model):
@@ -381,6 +581,9 @@ class SubscriptionSpec(_Model):
     """The subscription's registries."""
     identity: IdentitySettings | None = None
     """Overrides the stack-level identity block for this subscription."""
+    harness: ScopeSpec | None = None
+    """Overrides the scope of this subscription's Harness secret and connectors;
+    ``{}`` is the account. Must contain the stack's harness scope."""
 
     def resource_group(self, name: str) -> ResourceGroupSpec:
         """The resource group called ``name`` (case-insensitive, as in Azure)."""
@@ -398,6 +601,23 @@ class FleetSpec(_Model):
     """The subscriptions this stack manages."""
     tags: Tags = {}
     """Tags on every Azure resource that takes tags."""
+    harness_image_mirror: HarnessImageMirrorSpec | None = None
+    """Mirror of Harness' CI images in one registry, and the harnessImage connector."""
+    pipeline_template: PipelineTemplateSpec | None = None
+    """Step group template that loops over this stack's connectors."""
+
+    def connector_scope_for(self, subscription: SubscriptionSpec) -> HarnessScope:
+        """Scope of the subscription's Harness secret and connectors."""
+        if subscription.harness is not None:
+            return subscription.harness.scope
+        return self.harness.scope
+
+    def mirror_for(self, subscription: SubscriptionSpec) -> HarnessImageMirrorSpec | None:
+        """The enabled harnessImage mirror when its registry is in ``subscription``."""
+        mirror = self.harness_image_mirror
+        if mirror is None or not mirror.enabled or mirror.subscription != subscription.key:
+            return None
+        return mirror
 
     def identity_for(self, subscription: SubscriptionSpec) -> IdentitySettings:
         """The identity settings that apply to ``subscription``."""
@@ -624,6 +844,7 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     stack_identity = data.get("identity")
     if isinstance(stack_identity, dict):
         problems += _identity_checks(stack_identity, "identity", harness)
+    problems += _feature_checks(data)
 
     subscriptions = list(_items(data.get("subscriptions")))
     problems += _prefix_clashes(
@@ -688,16 +909,6 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                     f"resource group {group_name!r}",
                 )
 
-        problems += _prefix_clashes(
-            [
-                (
-                    f"{s_path}.registries[{r_index}].key",
-                    _text(registry, "key") or (_text(registry, "name") or "").lower() or None,
-                )
-                for r_index, registry in _items(sub.get("registries"))
-            ],
-            "registry",
-        )
         if identity is not None:
             problems += _identity_group_check(identity, s_path, original_names)
 
@@ -749,7 +960,8 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
             if identity is not None and _flag(registry.get("dockerConnector")):
                 problems += _docker_secret_check(identity, f"{r_path}.dockerConnector")
             group = _text(registry, "resourceGroup")
-            if group is not None and group.lower() not in group_names:
+            adopted = registry.get("existing") is True
+            if group is not None and not adopted and group.lower() not in group_names:
                 known = ", ".join(repr(g) for g in original_names.values()) or "none are defined"
                 problems.append(
                     (
@@ -757,7 +969,23 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                         f"{group!r} is not one of this subscription's resourceGroups ({known})",
                     )
                 )
+    problems += _mirror_identity_check(data, subscriptions)
     return problems
+
+
+def _mirror_identity_check(
+    data: Mapping[str, Any], subscriptions: list[tuple[int, dict[str, Any]]]
+) -> list[tuple[str, str]]:
+    """harnessImage is a Docker connector: the mirror's identity must issue a secret."""
+    mirror = data.get("harnessImageMirror")
+    if not isinstance(mirror, dict) or mirror.get("enabled") is False:
+        return []
+    for s_index, sub in subscriptions:
+        if _text(sub, "key") == _text(mirror, "subscription"):
+            identity = _effective_identity(data, sub, f"subscriptions[{s_index}]")
+            if identity is not None:
+                return _docker_secret_check(identity, "harnessImageMirror.subscription")
+    return []
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1041,4 +1269,277 @@ def _prefix_clashes(keyed: list[tuple[str, str | None]], what: str) -> list[tupl
                         f"(e.g. {earlier + '-x'!r} -> {earlier + 'x'!r})",
                     )
                 )
+
+    return problems
+
+
+# --- cross-field checks: scopes, adopted registries, SKU-gated features, mirror ----
+
+_PREMIUM_FEATURES = (
+    ("replications", "geo-replication"),
+    ("zoneRedundancy", "zone redundancy"),
+    ("retentionDays", "a retention policy"),
+    ("publicNetworkAccess", "closing public network access"),
+    ("ipAllowList", "IP network rules"),
+)
+
+
+def _feature_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    harness = data.get("harness")
+    harness = harness if isinstance(harness, dict) else {}
+    # Scope problems of the harness block itself are reported by _scope_checks.
+    stack_scope = _scope_of(harness, "harness", [])
+    secret_manager = _raw_secret_manager(
+        harness.get("secretManager", BUILTIN_SECRET_MANAGER), "harness.secretManager", problems
+    )
+    subscriptions = list(_items(data.get("subscriptions")))
+    for s_index, sub in subscriptions:
+        s_path = f"subscriptions[{s_index}]"
+        scope = stack_scope
+        override = sub.get("harness")
+        if isinstance(override, dict):
+            scope = _scope_of(override, f"{s_path}.harness", problems)
+            if scope is not None and stack_scope is not None and not scope.contains(stack_scope):
+                problems.append(
+                    (
+                        f"{s_path}.harness",
+                        f"connectors at {scope.describe()} cannot be referenced from "
+                        f"{stack_scope.describe()}, where the stack's template and pipelines "
+                        "refer to them; use that scope or a wider one",
+                    )
+                )
+        if scope is not None and secret_manager is not None:
+            problem = _secret_manager_problem(secret_manager, scope)
+            if problem is not None:
+                problems.append(("harness.secretManager", f"{problem} (for {s_path})"))
+        groups = {
+            name.lower(): block
+            for _, block in _items(sub.get("resourceGroups"))
+            if (name := _text(block, "name")) is not None
+        }
+        for r_index, registry in _items(sub.get("registries")):
+            r_path = f"{s_path}.registries[{r_index}]"
+            problems += _adoption_checks(registry, r_path, sub, groups)
+            problems += _sku_checks(registry, r_path, groups)
+    mirror = data.get("harnessImageMirror")
+    if isinstance(mirror, dict) and mirror.get("enabled") is not False:
+        problems += _mirror_checks(mirror, subscriptions, secret_manager)
+    return problems
+
+
+def _raw_secret_manager(
+    value: Any, path: str, problems: list[tuple[str, str]]
+) -> tuple[str, HarnessScope | None] | None:
+    """(identifier, scope or None for every scope) of a raw secretManager value;
+    None when it is malformed (field validation reports the rest)."""
+    if isinstance(value, str):
+        return (value, None) if naming.harness_identifier_problem(value) is None else None
+    if not isinstance(value, dict):
+        return None
+    identifier = value.get("identifier")
+    if not isinstance(identifier, str) or naming.harness_identifier_problem(identifier):
+        return None
+    if value.get("inheritScope") is True or identifier == BUILTIN_SECRET_MANAGER:
+        return identifier, None
+    scope = _scope_of(value, path, problems)
+    return None if scope is None else (identifier, scope)
+
+
+def _secret_manager_problem(
+    secret_manager: tuple[str, HarnessScope | None], secret_scope: HarnessScope
+) -> str | None:
+    identifier, scope = secret_manager
+    if scope is None:
+        return None
+    try:
+        scope_reference(identifier, scope, secret_scope)
+    except ScopeReferenceError as error:
+        return f"secrets at {secret_scope.describe()} cannot use this secret manager: {error}"
+    return None
+
+
+def _adoption_checks(
+    registry: Mapping[str, Any],
+    path: str,
+    sub: Mapping[str, Any],
+    groups: Mapping[str, Mapping[str, Any]],
+) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    existing = registry.get("existing") is True
+    imported = registry.get("import") is True
+    resource_id = _text(registry, "resourceId")
+    name = _text(registry, "name")
+    group = _text(registry, "resourceGroup")
+    if existing and imported:
+        problems.append(
+            (
+                f"{path}.import",
+                "cannot be combined with existing: true (existing adopts the registry "
+                "unmanaged; import brings it under management)",
+            )
+        )
+    if resource_id is not None and not (existing or imported):
+        problems.append(
+            (
+                f"{path}.resourceId",
+                "is only used with existing: true or import: true; a new registry gets its id "
+                "from Azure",
+            )
+        )
+    match = ACR_RESOURCE_ID_PATTERN.fullmatch(resource_id or "")
+    if match is not None:
+        sub_id = _text(sub, "subscriptionId")
+        for part, given, what in (
+            ("subscription", sub_id, "subscriptionId"),
+            ("name", name, "name"),
+            ("group", group, "resourceGroup"),
+        ):
+            if given is not None and match[part].lower() != given.lower():
+                problems.append(
+                    (
+                        f"{path}.resourceId",
+                        f"names {match[part]!r}, which is not the entry's {what} {given!r}",
+                    )
+                )
+        group = group or match["group"]
+    elif "resourceGroup" not in registry and resource_id is None:
+        problems.append((f"{path}.resourceGroup", "is required unless resourceId names the group"))
+    if registry.get("sku") is None and not existing:
+        problems.append(
+            (f"{path}.sku", "is required unless the registry is adopted (existing: true)")
+        )
+    if group is not None and not existing:
+        block = groups.get(group.lower())
+        if block is None and "resourceGroup" not in registry:
+            problems.append(
+                (
+                    f"{path}.resourceId",
+                    f"resource group {group!r} is not one of this subscription's resourceGroups",
+                )
+            )
+        elif block is not None and imported and block.get("existing") is not True:
+            problems.append(
+                (
+                    f"{path}.import",
+                    f"imports a registry whose resource group {group!r} this stack would "
+                    "create; mark that group existing: true",
+                )
+            )
+    return problems
+
+
+def _sku_checks(
+    registry: Mapping[str, Any], path: str, groups: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    sku = registry.get("sku")
+    replications = [item for _, item in _items(registry.get("replications"))]
+    ip_rules = registry.get("ipAllowList")
+    ip_rules = ip_rules if isinstance(ip_rules, list) else []
+    used = {
+        "replications": bool(replications),
+        "zoneRedundancy": registry.get("zoneRedundancy") is True,
+        "retentionDays": registry.get("retentionDays") is not None,
+        "publicNetworkAccess": registry.get("publicNetworkAccess") is False,
+        "ipAllowList": bool(ip_rules),
+    }
+    for key, what in _PREMIUM_FEATURES:
+        if not used[key]:
+            continue
+        if registry.get("existing") is True:
+            problems.append(
+                (
+                    f"{path}.{key}",
+                    f"sets {what} on an adopted registry (existing: true), which acr-fleet does "
+                    "not manage; use import: true to manage its settings",
+                )
+            )
+        elif sku in ("Basic", "Standard"):
+            problems.append((f"{path}.{key}", f"{what} needs sku 'Premium' (got {sku!r})"))
+    if used["publicNetworkAccess"] and used["ipAllowList"]:
+        problems.append(
+            (
+                f"{path}.ipAllowList",
+                "has no effect while publicNetworkAccess is false; keep one of the two",
+            )
+        )
+    if len(ip_rules) > IP_RULES_MAX:
+        problems.append(
+            (f"{path}.ipAllowList", f"has {len(ip_rules)} entries; an ACR takes {IP_RULES_MAX}")
+        )
+    group = groups.get((_text(registry, "resourceGroup") or "").lower(), {})
+    home = _text(registry, "location") or _text(group, "location")
+    seen: dict[str, str] = {}
+    for index, replication in _items(registry.get("replications")):
+        location = _text(replication, "location")
+        if location is None:
+            continue
+        where = f"{path}.replications[{index}].location"
+        if location == home:
+            problems.append(
+                (where, f"{location!r} is the registry's own location; a replica goes elsewhere")
+            )
+        _remember(problems, seen, location, where, f"replica location {location!r}")
+    return problems
+
+
+def _mirror_checks(
+    mirror: Mapping[str, Any],
+    subscriptions: list[tuple[int, dict[str, Any]]],
+    secret_manager: tuple[str, HarnessScope | None] | None,
+) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    sub_key = _text(mirror, "subscription")
+    by_key = {key: sub for _, sub in subscriptions if (key := _text(sub, "key")) is not None}
+    sub = by_key.get(sub_key) if sub_key is not None else None
+    if sub_key is not None and sub is None:
+        known = ", ".join(repr(k) for k in by_key) or "none are defined"
+        problems.append(
+            (
+                "harnessImageMirror.subscription",
+                f"{sub_key!r} is not a subscription key of this stack ({known})",
+            )
+        )
+    if sub is not None and sub_key is not None and naming.key_problem(sub_key) is None:
+        mirror_secret = naming.mirror_secret_identifier(sub_key)
+        for other in by_key:
+            if naming.key_problem(other) is None and (
+                naming.client_secret_identifier(other) == mirror_secret
+            ):
+                problems.append(
+                    (
+                        "harnessImageMirror.subscription",
+                        f"the mirror's secret identifier {mirror_secret!r} is also subscription "
+                        f"{other!r}'s client secret identifier; rename one of the keys",
+                    )
+                )
+    registry_key = _text(mirror, "registry")
+    if sub is not None and registry_key is not None:
+        keys = [
+            _text(r, "key") or (_text(r, "name") or "").lower()
+            for _, r in _items(sub.get("registries"))
+        ]
+        if registry_key not in keys:
+            problems.append(
+                (
+                    "harnessImageMirror.registry",
+                    f"{registry_key!r} is not a registry key of subscription {sub_key!r} "
+                    f"({', '.join(repr(k) for k in keys)})",
+                )
+            )
+    if "secretManager" in mirror:
+        secret_manager = _raw_secret_manager(
+            mirror["secretManager"], "harnessImageMirror.secretManager", problems
+        )
+    if secret_manager is not None:
+        problem = _secret_manager_problem(secret_manager, ACCOUNT)
+        if problem is not None:
+            problems.append(
+                (
+                    "harnessImageMirror.secretManager",
+                    f"harnessImage is an account-level connector, so its secret lives at the "
+                    f"account: {problem}; name one at account scope, like harnessSecretManager",
+                )
+            )
     return problems

@@ -188,3 +188,27 @@ def password_resource_name(identity_name: str, slot: str) -> str:
 def resource_group_id(subscription_id: str, group_name: str) -> str:
     """ARM id of a resource group this program uses but does not create."""
     return f"/subscriptions/{subscription_id.lower()}/resourceGroups/{group_name}"
+
+
+def registry_resource_id(subscription_id: str, resource_group: str, registry_name: str) -> str:
+    """ARM id of an ACR, as Azure spells it (the import id of a Registry)."""
+    return (
+        f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
+        f"/providers/Microsoft.ContainerRegistry/registries/{registry_name}"
+    )
+
+
+# The account-level Docker connector Harness CI pulls its own images through.
+# It exists in every account; acr-fleet imports it, never creates it.
+HARNESS_IMAGE_CONNECTOR = "harnessImage"
+
+
+def mirror_secret_identifier(subscription_key: str) -> str:
+    """Harness identifier of the account-level secret the harnessImage connector uses."""
+    return harness_identifier("acr", subscription_key, "mirror_client_secret")
+
+
+def cache_rule_name(upstream_namespace: str) -> str:
+    """Azure name of the cache rule mirroring one Docker Hub namespace (5-50
+    letters, digits and '-')."""
+    return f"dockerhub-{upstream_namespace}"

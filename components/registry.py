@@ -8,6 +8,8 @@ from collections.abc import Mapping
 import pulumi
 from pulumi_azure_native import containerregistry
 
+from components.registry_features import RegistryFeatures, registry_properties
+
 
 @dataclasses.dataclass(frozen=True)
 class ContainerRegistryArgs:
@@ -23,6 +25,10 @@ class ContainerRegistryArgs:
     """Basic, Standard or Premium."""
     tags: Mapping[str, str]
     """Tags on the registry."""
+    features: RegistryFeatures = dataclasses.field(default_factory=RegistryFeatures)
+    """SKU-gated settings: replications, zones, retention, network access."""
+    import_id: str | None = None
+    """ARM id of an existing registry to import instead of creating one."""
 
 
 class ContainerRegistry(pulumi.ComponentResource):
@@ -53,8 +59,22 @@ class ContainerRegistry(pulumi.ComponentResource):
             admin_user_enabled=False,
             anonymous_pull_enabled=False,
             tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self),
+            **registry_properties(args.features),
+            opts=pulumi.ResourceOptions(parent=self, import_=args.import_id),
         )
+        for replica in args.features.replicas:
+            containerregistry.Replication(
+                f"{name}-replica-{replica.location}",
+                # Replication names are 5-50 letters and digits, as locations are.
+                replication_name=replica.location,
+                registry_name=registry.name,
+                resource_group_name=args.resource_group_name,
+                location=replica.location,
+                zone_redundancy="Enabled" if replica.zone_redundancy else "Disabled",
+                region_endpoint_enabled=replica.region_endpoint_enabled,
+                tags=dict(args.tags),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.resource_id = registry.id
         self.login_server = registry.login_server
         self.registry_name = registry.name

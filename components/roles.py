@@ -16,6 +16,8 @@ class Role(enum.Enum):
     REPOSITORY_READER = "b93aa761-3e63-49ed-ac28-beffa264f7ac"
     REPOSITORY_WRITER = "2a1e307c-b015-4ebd-883e-5b7698a07328"
     READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+    # Lets an ACR credential set's identity read its Docker Hub secrets.
+    KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 
     @property
     def slug(self) -> str:

@@ -11,12 +11,21 @@ from pulumi_azure_native import resources
 
 from components import federation, naming
 from components.access import RegistryAccess, RegistryAccessArgs, RoleGrant
-from components.config import HarnessSettings, IdentitySettings, SubscriptionSpec
+from components.config import (
+    HarnessImageMirrorSpec,
+    HarnessSettings,
+    IdentitySettings,
+    RegistrySpec,
+    SubscriptionSpec,
+)
+from components.existing_registry import ExistingRegistry, ExistingRegistryArgs
 from components.harness import DockerRegistryTarget, HarnessConnectors, HarnessConnectorsArgs
-from components.harness_scope import HarnessScope
+from components.harness_scope import ACCOUNT, HarnessScope
 from components.identity import RegistryIdentity, RegistryIdentityArgs
 from components.managed_identity import ManagedRegistryIdentity, ManagedRegistryIdentityArgs
+from components.mirror import HarnessImageMirror, HarnessImageMirrorArgs
 from components.registry import ContainerRegistry, ContainerRegistryArgs
+from components.registry_features import RegistryFeatures
 from components.roles import Role, role_for_access
 
 
@@ -61,6 +70,10 @@ class SubscriptionRegistriesArgs:
     of its managed identity."""
     tags: Mapping[str, str]
     """Tags for every Azure resource that takes tags."""
+    connector_scope: HarnessScope
+    """Scope the subscription's Harness secret and connectors are created at."""
+    mirror: HarnessImageMirrorSpec | None = None
+    """The stack's harnessImage mirror, when its registry is in this subscription."""
 
 
 class SubscriptionRegistries(pulumi.ComponentResource):
@@ -97,18 +110,7 @@ class SubscriptionRegistries(pulumi.ComponentResource):
         )
         groups = self._create_resource_groups(name, spec, args.tags)
         registries = {
-            registry.logical_key: ContainerRegistry(
-                naming.resource_name(name, registry.logical_key),
-                ContainerRegistryArgs(
-                    registry_name=registry.name,
-                    resource_group_name=groups[registry.resource_group.lower()].name,
-                    location=registry.location
-                    or spec.resource_group(registry.resource_group).location,
-                    sku=registry.sku,
-                    tags=naming.merge_tags(registry.tags, args.tags),
-                ),
-                opts=self._azure_child(),
-            )
+            registry.logical_key: self._create_registry(name, spec, registry, groups, args)
             for registry in spec.registries
         }
         identity = self._create_identity(name, args, groups)
@@ -126,9 +128,9 @@ class SubscriptionRegistries(pulumi.ComponentResource):
             HarnessConnectorsArgs(
                 subscription_key=spec.key,
                 display_name=spec.display_name or spec.key,
-                scope=args.harness.scope,
+                scope=args.connector_scope,
                 pipeline_scope=args.pipeline_scope,
-                secret_manager=args.harness.secret_manager,
+                secret_manager=args.harness.secret_manager.reference(args.connector_scope),
                 delegate_selectors=args.identity.delegate_selectors
                 or args.harness.delegate_selectors,
                 tenant_id=spec.tenant_id,
@@ -149,6 +151,8 @@ class SubscriptionRegistries(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        if args.mirror is not None:
+            self._create_mirror(name, spec, args, registries[args.mirror.registry], identity)
 
         self.registries = pulumi.Output.all(
             **{
@@ -218,7 +222,7 @@ class SubscriptionRegistries(pulumi.ComponentResource):
     @staticmethod
     def _grants(
         spec: SubscriptionSpec,
-        registries: Mapping[str, ContainerRegistry],
+        registries: Mapping[str, ContainerRegistry | ExistingRegistry],
         groups: Mapping[str, _ResourceGroup],
     ) -> list[RoleGrant]:
         """One role per registry (the repository roles in ABAC mode), plus Reader
@@ -231,11 +235,14 @@ class SubscriptionRegistries(pulumi.ComponentResource):
             )
             for registry in spec.registries
         ]
-        listed = sorted({r.resource_group.lower() for r in spec.registries if r.listable})
+        listed = sorted({r.group_name.lower() for r in spec.registries if r.listable})
         grants += [
             RoleGrant(
                 key=naming.resource_name("rg", group),
-                scope=groups[group].resource_id,
+                # An adopted registry's group need not be listed in resourceGroups.
+                scope=groups[group].resource_id
+                if group in groups
+                else naming.resource_group_id(spec.subscription_id, group),
                 role=Role.READER,
             )
             for group in listed
@@ -246,6 +253,74 @@ class SubscriptionRegistries(pulumi.ComponentResource):
         """Options for a child component whose Azure resources use this
         subscription's provider."""
         return pulumi.ResourceOptions(parent=self, providers={"azure-native": self._azure})
+
+    def _create_registry(
+        self,
+        name: str,
+        spec: SubscriptionSpec,
+        registry: RegistrySpec,
+        groups: Mapping[str, _ResourceGroup],
+        args: SubscriptionRegistriesArgs,
+    ) -> ContainerRegistry | ExistingRegistry:
+        """A managed registry (created or imported), or a lookup of an adopted one."""
+        resource_name = naming.resource_name(name, registry.logical_key)
+        if registry.existing:
+            return ExistingRegistry(
+                resource_name,
+                ExistingRegistryArgs(
+                    registry_name=registry.name,
+                    resource_group_name=registry.group_name,
+                    provider=self._azure,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        if registry.sku is None:  # excluded by validation
+            raise LookupError(f"{registry.name} has no sku")
+        return ContainerRegistry(
+            resource_name,
+            ContainerRegistryArgs(
+                registry_name=registry.name,
+                resource_group_name=groups[registry.group_name.lower()].name,
+                location=registry.location or spec.resource_group(registry.group_name).location,
+                sku=registry.sku,
+                tags=naming.merge_tags(registry.tags, args.tags),
+                features=RegistryFeatures.from_spec(registry),
+                import_id=registry.arm_id(spec.subscription_id) if registry.import_ else None,
+            ),
+            opts=self._azure_child(),
+        )
+
+    def _create_mirror(
+        self,
+        name: str,
+        spec: SubscriptionSpec,
+        args: SubscriptionRegistriesArgs,
+        registry: ContainerRegistry | ExistingRegistry,
+        identity: _Identity,
+    ) -> HarnessImageMirror:
+        """Cache rules in the mirror registry and the harnessImage connector."""
+        mirror = args.mirror
+        assert mirror is not None
+        if identity.client_secret is None:  # excluded by validation
+            raise ValueError(f"{name}: the harnessImage mirror needs a client secret")
+        registry_spec = next(r for r in spec.registries if r.logical_key == mirror.registry)
+        secret_manager = mirror.secret_manager or args.harness.secret_manager
+        return HarnessImageMirror(
+            f"{name}-mirror",
+            HarnessImageMirrorArgs(
+                subscription_key=spec.key,
+                registry_name=registry.registry_name,
+                resource_group_name=registry_spec.group_name,
+                login_server=registry.login_server,
+                credential_set=mirror.credential_set,
+                client_id=identity.client_id,
+                client_secret=identity.client_secret,
+                secret_manager=secret_manager.reference(ACCOUNT),
+                delegate_selectors=args.harness.delegate_selectors,
+                tags=["managed-by:acr-fleet", f"subscription:{spec.key}"],
+            ),
+            opts=self._azure_child(),
+        )
 
     def _create_resource_groups(
         self, name: str, spec: SubscriptionSpec, tags: Mapping[str, str]

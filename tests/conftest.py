@@ -42,3 +42,13 @@ def execute_config(raw: dict[str, Any], stack: str = "test") -> offline.Outcome:
     """Run the program with a ``config:`` mapping; return graph and error."""
     config, secret_keys = offline.config_from_mapping(raw)
     return offline.execute(stack, config, secret_keys)
+
+
+def fleet_config(stack: str) -> dict[str, Any]:
+    """A committed stack's plain acr-fleet keys without the namespace, as parse_fleet
+    takes them (the secret API key is left out)."""
+    return {
+        key.split(":", 1)[1]: value
+        for key, value in stack_config(stack).items()
+        if key.startswith("acr-fleet:") and key != "acr-fleet:harnessApiKey"
+    }

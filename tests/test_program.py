@@ -7,7 +7,9 @@ import uuid
 import pytest
 
 from components import naming, roles
-from tests.conftest import STACKS, stack_config
+from components.config import parse_fleet
+from components.harness_scope import scope_reference
+from tests.conftest import STACKS, fleet_config, stack_config
 from tools import offline
 from tools.offline import Graph, Registration
 
@@ -18,6 +20,7 @@ USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 SECRET_TEXT = "harness:platform/secretText:SecretText"
 AZURE_CONNECTOR = "harness:platform/azureCloudProviderConnector:AzureCloudProviderConnector"
 DOCKER_CONNECTOR = "harness:platform/dockerConnector:DockerConnector"
+TEMPLATE = "acrfleet:template:PipelineTemplate"
 REQUIRED_TYPES = [
     "pulumi:providers:azure-native",
     "azure-native:resources:ResourceGroup",
@@ -68,6 +71,43 @@ def client_id_of(graph: Graph, component: Registration) -> str:
     return identity.state["clientId"]
 
 
+def adopted_ids(graph: Graph, component: Registration) -> set[str]:
+    """ARM ids of the registries a subscription looked up through its own provider."""
+    provider = provider_of(graph, component)
+    return {
+        f"/subscriptions/{provider.inputs['subscriptionId']}/resourceGroups/"
+        f"{i.args['resourceGroupName']}/providers/Microsoft.ContainerRegistry/registries/"
+        f"{i.args['registryName']}"
+        for i in graph.invokes
+        if i.token == "azure-native:containerregistry:getRegistry"
+        and i.provider == f"{provider.urn}::{provider.id}"
+    }
+
+
+def registry_ids(graph: Graph, component: Registration) -> set[str]:
+    """ARM ids of a subscription's registries, managed or adopted, as the stack outputs them."""
+    entry = offline.unwrap(graph.outputs)["subscriptions"][component.name]
+    return {value["resourceId"] for value in entry["registries"].values()}
+
+
+def registry_assignments(graph: Graph) -> list[Registration]:
+    """Role assignments of the subscriptions' identities on their registries."""
+    return [
+        r
+        for r in graph.by_type("azure-native:authorization:RoleAssignment")
+        if graph.get(r.parent).name == f"{subscription_of(graph, r).name}-access"
+    ]
+
+
+def in_connectors(graph: Graph, component: Registration, type_token: str) -> list[Registration]:
+    """Registrations of one type in a subscription's HarnessConnectors component."""
+    return [
+        r
+        for r in graph.by_type(type_token)
+        if graph.get(r.parent).name == f"{component.name}-harness"
+    ]
+
+
 def provider_of(graph: Graph, component: Registration) -> Registration:
     """The azure-native provider a subscription component owns."""
     (provider,) = [
@@ -115,24 +155,21 @@ def test_role_assignments(graphs: dict[str, Graph], stack: str) -> None:
     registry's resource group), names the identity's principal id with principalType
     ServicePrincipal, and has a deterministic GUID name."""
     graph = graphs[stack]
-    assignments = graph.by_type("azure-native:authorization:RoleAssignment")
+    assignments = registry_assignments(graph)
     assert assignments, "The stack should register role assignments."
     for assignment in assignments:
         component = subscription_of(graph, assignment)
         sub_id = provider_of(graph, component).inputs["subscriptionId"]
-        registry_ids = {
-            r.id
-            for r in in_subscription(graph, component, "azure-native:containerregistry:Registry")
-        }
+        ids = registry_ids(graph, component)
         principal_id, other_ids = principal_of(graph, component)
         inputs = assignment.plain_inputs()
 
         if inputs["roleDefinitionId"].endswith(roles.Role.READER.value):
-            assert any(r.startswith(inputs["scope"] + "/providers/") for r in registry_ids), (
+            assert any(r.startswith(inputs["scope"] + "/providers/") for r in ids), (
                 f"{assignment.urn} must be scoped to the resource group of one of its registries."
             )
         else:
-            assert inputs["scope"] in registry_ids, (
+            assert inputs["scope"] in ids, (
                 f"{assignment.urn} must be scoped to one of its registries."
             )
         assert inputs["scope"].startswith(f"/subscriptions/{sub_id}/resourceGroups/")
@@ -168,18 +205,19 @@ def test_access_maps_to_roles(graphs: dict[str, Graph]) -> None:
             assignment.plain_inputs()["scope"].rsplit("/", 1)[-1],
             assignment.plain_inputs()["roleDefinitionId"].rsplit("/", 1)[-1],
         )
-        for assignment in graph.by_type("azure-native:authorization:RoleAssignment")
+        for assignment in registry_assignments(graph)
     }
     assert granted == {
         ("acrfleetprdapps01", roles.Role.ACR_PUSH.value),
         ("rg-acr-prod-weu", roles.Role.READER.value),
         ("acrfleetprdapps02", roles.Role.ACR_PULL.value),
         ("acrfleetprdpay01", roles.Role.ACR_PULL.value),
+        ("acrfleetprdpaylegacy", roles.Role.ACR_PULL.value),
         ("acrfleetprdacq01", roles.Role.ACR_PULL.value),
         ("acrfleetprdbuild01", roles.Role.REPOSITORY_WRITER.value),
         ("rg-build-prod", roles.Role.READER.value),
     }
-    assert len(granted) == len(graph.by_type("azure-native:authorization:RoleAssignment"))
+    assert len(granted) == len(registry_assignments(graph))
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -241,13 +279,13 @@ def test_harness_connectors(graphs: dict[str, Graph], stack: str) -> None:
     graph = graphs[stack]
     for component in graph.by_type(SUBSCRIPTION):
         client_id = client_id_of(graph, component)
-        secrets = in_subscription(graph, component, SECRET_TEXT)
+        secrets = in_connectors(graph, component, SECRET_TEXT)
         for secret in secrets:
             assert offline.is_secret(secret.inputs["value"]), (
                 "The secret's value must be a Pulumi secret."
             )
             assert secret.inputs["valueType"] == "Inline"
-        (azure,) = in_subscription(graph, component, AZURE_CONNECTOR)
+        (azure,) = in_connectors(graph, component, AZURE_CONNECTOR)
         if azure.inputs["credentials"]["type"] == "ManualConfig":
             (secret,) = secrets
             details = azure.inputs["credentials"]["azureManualDetails"]
@@ -257,14 +295,12 @@ def test_harness_connectors(graphs: dict[str, Graph], stack: str) -> None:
                 "azureClientSecretKey": {"secretRef": secret.inputs["identifier"]},
             }
             assert secret.urn in azure.dependencies, "The connector must wait for its secret."
-        logins = {
-            r.inputs["registryName"]: r.state["loginServer"]
-            for r in in_subscription(graph, component, "azure-native:containerregistry:Registry")
-        }
-        for docker in in_subscription(graph, component, DOCKER_CONNECTOR):
+        outputs = offline.unwrap(graph.outputs)["subscriptions"][component.name]
+        logins = {value["loginServer"] for value in outputs["registries"].values()}
+        for docker in in_connectors(graph, component, DOCKER_CONNECTOR):
             (secret,) = secrets
             assert docker.inputs["type"] == "Other"
-            assert docker.inputs["url"] in {f"https://{host}" for host in logins.values()}
+            assert docker.inputs["url"] in {f"https://{host}" for host in logins}
             assert docker.inputs["credentials"] == {
                 "username": client_id,
                 "passwordRef": secret.inputs["identifier"],
@@ -284,6 +320,7 @@ def test_docker_connectors_only_where_asked(graphs: dict[str, Graph]) -> None:
     made = {
         r.inputs["identifier"]
         for r in graphs["prod"].by_type("harness:platform/dockerConnector:DockerConnector")
+        if r.inputs["identifier"] != naming.HARNESS_IMAGE_CONNECTOR
     }
     assert made == wanted
 
@@ -307,7 +344,12 @@ def test_every_child_has_a_parent_component(graphs: dict[str, Graph], stack: str
     graph = graphs[stack]
     root = f"urn:pulumi:{stack}::acr-fleet::pulumi:pulumi:Stack::acr-fleet-{stack}"
     at_root = {r.type for r in graph.resources if r.parent == root}
-    assert at_root <= {SUBSCRIPTION, "pulumi:providers:azuread", "pulumi:providers:harness"}
+    assert at_root <= {
+        SUBSCRIPTION,
+        TEMPLATE,
+        "pulumi:providers:azuread",
+        "pulumi:providers:harness",
+    }
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -322,15 +364,23 @@ def test_components_register_outputs(graphs: dict[str, Graph], stack: str) -> No
 def test_stack_outputs(graphs: dict[str, Graph], stack: str) -> None:
     """Outputs give each registry's name, login server and id, the client id and connector refs."""
     graph = graphs[stack]
+    fleet = parse_fleet(fleet_config(stack))
     outputs = offline.unwrap(graph.outputs)["subscriptions"]
     for component in graph.by_type(SUBSCRIPTION):
         entry = outputs[component.name]
         assert entry["clientId"] == client_id_of(graph, component)
         registries = in_subscription(graph, component, "azure-native:containerregistry:Registry")
-        assert {v["resourceId"] for v in entry["registries"].values()} == {r.id for r in registries}
+        assert {v["resourceId"] for v in entry["registries"].values()} == {
+            r.id for r in registries
+        } | adopted_ids(graph, component)
         for value in entry["registries"].values():
             assert value["loginServer"] == f"{value['name']}.azurecr.io"
-        assert entry["azureConnectorRef"] == naming.azure_connector_identifier(component.name)
+        sub = next(s for s in fleet.subscriptions if s.key == component.name)
+        assert entry["azureConnectorRef"] == scope_reference(
+            naming.azure_connector_identifier(component.name),
+            fleet.connector_scope_for(sub),
+            fleet.harness.pipeline_scope_or_default,
+        )
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -67,6 +67,8 @@ class Registration:
     secret_outputs: list[str]
     import_id: str
     protect: bool
+    retain_on_delete: bool = False
+    """True when ``pulumi destroy`` leaves the real resource in place."""
     id: str = ""
     state: dict[str, Any] = dataclasses.field(default_factory=dict)
     """What the mock returned as the resource's outputs (placeholders)."""
@@ -83,6 +85,16 @@ class Registration:
 
 
 @dataclasses.dataclass
+class Invoke:
+    """One provider function call (a lookup) as the engine received it."""
+
+    token: str
+    args: dict[str, Any]
+    provider: str
+    """Provider reference ('<urn>::<id>'); empty means a default provider."""
+
+
+@dataclasses.dataclass
 class Graph:
     """Everything one offline run registered."""
 
@@ -91,6 +103,8 @@ class Graph:
     resources: list[Registration]
     outputs: dict[str, Any]
     warnings: list[str]
+    invokes: list[Invoke] = dataclasses.field(default_factory=list)
+    """Provider functions the program called (lookups), in call order."""
 
     def by_type(self, type_token: str) -> list[Registration]:
         """Registrations of one type, in registration order."""
@@ -121,11 +135,16 @@ class Graph:
                     "secretOutputs": r.secret_outputs,
                     "importId": r.import_id,
                     "protect": r.protect,
+                    "retainOnDelete": r.retain_on_delete,
                 }
                 for r in sorted(self.resources, key=lambda r: r.urn)
             ],
             "outputs": canonical(mask(self.outputs)),
             "warnings": self.warnings,
+            "invokes": [
+                {"token": i.token, "args": canonical(mask(i.args)), "provider": i.provider}
+                for i in self.invokes
+            ],
         }
 
 
@@ -189,6 +208,7 @@ class FleetMocks(mocks.Mocks):
 
     def __init__(self) -> None:
         self.provider_inputs: dict[str, dict[str, Any]] = {}
+        self.invokes: list[Invoke] = []
 
     def _subscription(self, provider_ref: str | None) -> str:
         provider_id = (provider_ref or "").rsplit("::", 1)[-1]
@@ -264,10 +284,69 @@ class FleetMocks(mocks.Mocks):
             }
         if typ.startswith("harness:"):
             return str(inputs.get("identifier") or _mock_guid(typ, name)), inputs
+        if typ.startswith("azure-native:containerregistry:"):
+            return self._registry_child(typ, name, inputs, args.provider)
         return _mock_guid(typ, name), inputs
 
+    def _registry_child(
+        self, typ: str, name: str, inputs: dict[str, Any], provider: str | None
+    ) -> tuple[str, dict[str, Any]]:
+        """Replications, cache rules and credential sets: ARM ids under their
+        registry, and a principal for a system-assigned identity."""
+        kind = typ.rsplit(":", 1)[-1]
+        collection = {"CacheRule": "cacheRules", "CredentialSet": "credentialSets"}.get(
+            kind, kind[0].lower() + kind[1:] + "s"
+        )
+        own = [
+            value
+            for key, value in inputs.items()
+            if key.endswith("Name") and key not in ("registryName", "resourceGroupName")
+        ]
+        child = own[0] if own else name
+        resource_id = (
+            f"/subscriptions/{self._subscription(provider)}/resourceGroups/"
+            f"{inputs.get('resourceGroupName')}/providers/Microsoft.ContainerRegistry/registries/"
+            f"{inputs.get('registryName')}/{collection}/{child}"
+        )
+        state = {**inputs, "name": child}
+        identity = inputs.get("identity")
+        if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type")):
+            state["identity"] = {
+                **identity,
+                "principalId": _mock_guid(typ, name, "principal"),
+                "tenantId": _mock_guid(typ, name, "tenant"),
+            }
+        return resource_id, state
+
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        self.invokes.append(Invoke(args.token, dict(args.args), args.provider or ""))
+        if args.token == "azure-native:containerregistry:getRegistry":
+            return self._existing_registry(args), []
         raise OfflineError(f"the offline engine has no mock for the function {args.token}")
+
+    def _existing_registry(self, args: mocks.MockCallArgs) -> dict[str, Any]:
+        """An existing registry as Azure describes it, in the provider's subscription."""
+        if not args.provider:
+            raise OfflineError(f"{args.token} was called without an explicit provider")
+        registry = str(args.args.get("registryName"))
+        group = str(args.args.get("resourceGroupName"))
+        return {
+            "id": (
+                f"/subscriptions/{self._subscription(args.provider)}/resourceGroups/{group}"
+                f"/providers/Microsoft.ContainerRegistry/registries/{registry}"
+            ),
+            "name": registry,
+            "type": "Microsoft.ContainerRegistry/registries",
+            "location": "westeurope",
+            "loginServer": f"{registry.lower()}.azurecr.io",
+            "sku": {"name": "Standard", "tier": "Standard"},
+            "adminUserEnabled": False,
+            "anonymousPullEnabled": False,
+            "publicNetworkAccess": "Enabled",
+            "zoneRedundancy": "Disabled",
+            "provisioningState": "Succeeded",
+            "azureApiVersion": "2023-01-01-preview",
+        }
 
 
 class RecordingMonitor(mocks.MockMonitor):
@@ -319,6 +398,9 @@ class RecordingMonitor(mocks.MockMonitor):
             secret_outputs=list(request.additionalSecretOutputs),
             import_id=request.importId,
             protect=bool(request.protect) if request.HasField("protect") else False,
+            retain_on_delete=(
+                bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False
+            ),
         )
         self._by_urn[urn] = registration
         self.registrations.append(registration)
@@ -522,6 +604,7 @@ def execute(
         resources=monitor.registrations,
         outputs=monitor.stack_outputs,
         warnings=collector.messages,
+        invokes=fleet_mocks.invokes,
     )
     return Outcome(graph=graph, error=error)
 

@@ -67,6 +67,8 @@ def render_text(document: dict[str, Any], console: Console) -> None:
             node.add(f"[dim]import[/dim] {escape(resource['importId'])}")
         if resource.get("protect"):
             node.add("[dim]protect[/dim] true")
+        if resource.get("retainOnDelete"):
+            node.add("[dim]retainOnDelete[/dim] true")
         for key, value in _flatten(resource["inputs"]):
             node.add(f"[dim]{escape(key)}[/dim] {escape(value)}")
         for child in sorted(
@@ -79,6 +81,14 @@ def render_text(document: dict[str, Any], console: Console) -> None:
         add(tree, root)
     console.print(tree)
     console.print(f"\n{len(resources)} resources")
+    if document.get("invokes"):
+        console.print("\n[bold]Lookups[/bold]")
+        for invoke in document["invokes"]:
+            arguments = ", ".join(f"{k}={v}" for k, v in sorted(invoke["args"].items()))
+            console.print(
+                f"  {escape(invoke['token'])}({escape(arguments)}) "
+                f"[dim]provider[/dim] {escape(_short_provider(invoke['provider']))}"
+            )
     console.print("\n[bold]Outputs[/bold]")
     for key, value in _flatten(document["outputs"]):
         console.print(f"  {escape(key)}: {escape(value)}")

@@ -44,3 +44,13 @@ def test_project_without_org_is_rejected() -> None:
     """A project scope needs its organization."""
     with pytest.raises(ValueError, match="needs its organization"):
         HarnessScope(project_id="p")
+
+
+def test_table_covers_every_pair_of_levels() -> None:
+    """The table has a row for every (entity level, user level) pair, and the
+    rejected rows include a sibling at the same level."""
+    pairs = {(entity.level, user.level) for entity, user, _ in TABLE}
+    levels = {ACCOUNT.level, ORG_A.level, PROJECT_A1.level}
+    assert pairs == {(e, u) for e in levels for u in levels}
+    assert (ORG_A, ORG_B, None) in TABLE
+    assert (PROJECT_A1, PROJECT_A2, None) in TABLE
