@@ -37,9 +37,14 @@ subscriptions = {
                 pulumi.get_project(), pulumi.get_stack(), sub.key
             ),
             tags={**fleet.tags, "managed-by": "acr-fleet", "stack": pulumi.get_stack()},
+            protect_registries=fleet.protect_registries,
+            lock_registries=fleet.lock_registries,
         ),
         opts=pulumi.ResourceOptions(
-            providers={"azuread": tenant_providers[sub.tenant_id], "harness": harness_provider}
+            providers={"azuread": tenant_providers[sub.tenant_id], "harness": harness_provider},
+            # A renamed key keeps every resource's identity: the engine derives
+            # each child's old URN from this one (children are named after it).
+            aliases=[pulumi.Alias(name=sub.previous_key)] if sub.previous_key else None,
         ),
     )
     for sub in fleet.subscriptions

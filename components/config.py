@@ -253,6 +253,13 @@ class RegistrySpec(_Model):
     """Also create a Harness Docker connector (type Other) for this registry."""
     tags: Tags = {}
     """Extra tags on the registry."""
+    protect: bool | None = None
+    """Pulumi-protect this registry; the stack's protectRegistries by default."""
+    lock: bool | None = None
+    """Put an Azure CanNotDelete lock on this registry; the stack's lockRegistries by default."""
+    previous_key: Key | None = None
+    """The logical key this registry had before a rename: its resources keep
+    their identity (Pulumi aliases) instead of being replaced."""
 
     @property
     def logical_key(self) -> str:
@@ -277,6 +284,9 @@ class SubscriptionSpec(_Model):
     """The subscription's registries."""
     identity: IdentitySettings | None = None
     """Overrides the stack-level identity block for this subscription."""
+    previous_key: Key | None = None
+    """The key this subscription had before a rename: its resources keep their
+    identity (Pulumi aliases) instead of being replaced."""
 
     def resource_group(self, name: str) -> ResourceGroupSpec:
         """The resource group called ``name`` (case-insensitive, as in Azure)."""
@@ -294,6 +304,12 @@ class FleetSpec(_Model):
     """The subscriptions this stack manages."""
     tags: Tags = {}
     """Tags on every Azure resource that takes tags."""
+    protect_registries: bool = True
+    """Pulumi-protect every registry, so removing one from config fails the
+    preview instead of deleting it. Turn off only for throwaway stacks."""
+    lock_registries: bool = False
+    """Put an Azure CanNotDelete management lock on every registry (for prod),
+    so nothing outside Pulumi deletes one either."""
 
     def identity_for(self, subscription: SubscriptionSpec) -> IdentitySettings:
         """The identity settings that apply to ``subscription``."""
@@ -482,6 +498,16 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems += _scope_checks(harness)
 
     subscriptions = list(_items(data.get("subscriptions")))
+    problems += _previous_key_checks(
+        [(f"subscriptions[{i}]", sub, _text(sub, "key")) for i, sub in subscriptions],
+        "subscription",
+    )
+    for s_index, sub in subscriptions:
+        registries = [
+            (f"subscriptions[{s_index}].registries[{r_index}]", registry, _registry_key(registry))
+            for r_index, registry in _items(sub.get("registries"))
+        ]
+        problems += _previous_key_checks(registries, "registry")
     seen_keys: dict[str, str] = {}
     seen_ids: dict[str, str] = {}
     seen_acr: dict[str, str] = {}
@@ -591,6 +617,46 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                         f"{group!r} is not one of this subscription's resourceGroups ({known})",
                     )
                 )
+    return problems
+
+
+def _registry_key(registry: Mapping[str, Any]) -> str | None:
+    name = _text(registry, "name")
+    return _text(registry, "key") or (naming.registry_key(name) if name else None)
+
+
+def _previous_key_checks(
+    entries: list[tuple[str, Mapping[str, Any], str | None]], what: str
+) -> list[tuple[str, str]]:
+    """A previousKey names a key no longer in use, and only once: otherwise two
+    resources would claim one earlier URN."""
+    problems: list[tuple[str, str]] = []
+    current = {key.lower(): path for path, _, key in entries if key is not None}
+    seen: dict[str, str] = {}
+    for path, entry, key in entries:
+        previous = _text(entry, "previousKey")
+        if previous is None:
+            continue
+        if key is not None and previous.lower() == key.lower():
+            problems.append(
+                (
+                    f"{path}.previousKey",
+                    f"is the same as the {what}'s key {key!r}; set it to the old key, "
+                    "or remove it once the rename is applied",
+                )
+            )
+        elif previous.lower() in current:
+            problems.append(
+                (
+                    f"{path}.previousKey",
+                    f"{previous!r} is the key of {current[previous.lower()]}; a previousKey "
+                    f"must name a {what} key that is no longer in use",
+                )
+            )
+        else:
+            _remember(
+                problems, seen, previous.lower(), f"{path}.previousKey", f"previousKey {previous!r}"
+            )
     return problems
 
 

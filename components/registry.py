@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 
 import pulumi
-from pulumi_azure_native import containerregistry
+from pulumi_azure_native import authorization, containerregistry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,10 +23,15 @@ class ContainerRegistryArgs:
     """Basic, Standard or Premium."""
     tags: Mapping[str, str]
     """Tags on the registry."""
+    protect: bool = True
+    """Pulumi-protect the registry: removing it from config fails the preview."""
+    lock: bool = False
+    """Also put an Azure CanNotDelete lock on it, against deletion outside Pulumi."""
 
 
 class ContainerRegistry(pulumi.ComponentResource):
-    """An ACR with the admin user and anonymous pull disabled."""
+    """An ACR with the admin user and anonymous pull disabled, Pulumi-protected
+    unless asked otherwise, optionally under an Azure CanNotDelete lock."""
 
     resource_id: pulumi.Output[str]
     """ARM resource id of the registry: the scope of its role assignments."""
@@ -53,8 +58,19 @@ class ContainerRegistry(pulumi.ComponentResource):
             admin_user_enabled=False,
             anonymous_pull_enabled=False,
             tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
+        if args.lock:
+            # Not protected itself: removing the lock is the first step of a
+            # deliberate decommission (README, "Decommissioning a registry").
+            authorization.ManagementLockByScope(
+                f"{name}-lock",
+                scope=registry.id,
+                level="CanNotDelete",
+                lock_name="acr-fleet-can-not-delete",
+                notes="Managed by acr-fleet: set lock: false on the registry to remove it.",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.resource_id = registry.id
         self.login_server = registry.login_server
         self.registry_name = registry.name

@@ -35,6 +35,10 @@ class SubscriptionRegistriesArgs:
     """Display name of the subscription's Entra application."""
     tags: Mapping[str, str]
     """Tags for every Azure resource that takes tags."""
+    protect_registries: bool = True
+    """Pulumi-protect registries that do not say otherwise."""
+    lock_registries: bool = False
+    """Put a CanNotDelete lock on registries that do not say otherwise."""
 
 
 class SubscriptionRegistries(pulumi.ComponentResource):
@@ -80,8 +84,16 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                     or spec.resource_group(registry.resource_group).location,
                     sku=registry.sku,
                     tags={**args.tags, **registry.tags},
+                    protect=args.protect_registries
+                    if registry.protect is None
+                    else registry.protect,
+                    lock=args.lock_registries if registry.lock is None else registry.lock,
                 ),
-                opts=self._azure_child(),
+                # Children are named after their parent, so the engine carries this
+                # alias down to them (the new name's prefix becomes the old one).
+                opts=self._azure_child(
+                    naming.previous_name(name, registry.logical_key, registry.previous_key)
+                ),
             )
             for registry in spec.registries
         }
@@ -103,6 +115,7 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                         key=registry.logical_key,
                         scope=registries[registry.logical_key].resource_id,
                         role=role_for_access(registry.access),
+                        previous_key=registry.previous_key,
                     )
                     for registry in spec.registries
                 ],
@@ -126,6 +139,7 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                         key=registry.logical_key,
                         registry_name=registry.name,
                         login_server=registries[registry.logical_key].login_server,
+                        previous_key=registry.previous_key,
                     )
                     for registry in spec.registries
                     if registry.docker_connector
@@ -157,10 +171,14 @@ class SubscriptionRegistries(pulumi.ComponentResource):
             }
         )
 
-    def _azure_child(self) -> pulumi.ResourceOptions:
+    def _azure_child(self, previous_name: str | None = None) -> pulumi.ResourceOptions:
         """Options for a child component whose Azure resources use this
-        subscription's provider."""
-        return pulumi.ResourceOptions(parent=self, providers={"azure-native": self._azure})
+        subscription's provider, aliased to its name before a rename if any."""
+        return pulumi.ResourceOptions(
+            parent=self,
+            providers={"azure-native": self._azure},
+            aliases=[pulumi.Alias(name=previous_name)] if previous_name else None,
+        )
 
     def _create_resource_groups(
         self, name: str, spec: SubscriptionSpec, tags: Mapping[str, str]
