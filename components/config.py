@@ -15,7 +15,7 @@ import json
 import re
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -626,7 +626,7 @@ def _registry_key(registry: Mapping[str, Any]) -> str | None:
 
 
 def _previous_key_checks(
-    entries: list[tuple[str, Mapping[str, Any], str | None]], what: str
+    entries: Sequence[tuple[str, Mapping[str, Any], str | None]], what: str
 ) -> list[tuple[str, str]]:
     """A previousKey names a key no longer in use, and only once: otherwise two
     resources would claim one earlier URN."""
