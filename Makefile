@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: setup preview test lint typecheck format clean
+.PHONY: setup preview test lint typecheck format golden clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: setup
 
 typecheck: setup
 	$(BIN)/mypy components tools
+
+## Rewrite tests/golden/<stack>.urns.txt after an intended change of URNs.
+golden: setup
+	$(BIN)/python -m tools.golden
 
 format: setup
 	$(BIN)/ruff format .

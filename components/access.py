@@ -72,13 +72,14 @@ class RegistryAccess(pulumi.ComponentResource):
         assignment_name = pulumi.Output.all(grant.scope, principal_id).apply(
             lambda values: roles.role_assignment_name(values[0], definition_id, values[1])
         )
-        aliases = (
-            [pulumi.Alias(name=f"{name}-{grant.previous_key}-{grant.role.slug}")]
-            if grant.previous_key
-            else None
-        )
+        # The name leaves the role out, so a change of access or authorization
+        # mode keeps the URN (Azure still replaces the assignment). Names before
+        # #5 carried the role; the alias keeps those assignments' identity.
+        aliases = [pulumi.Alias(name=f"{name}-{grant.key}-{grant.role.slug}")]
+        if grant.previous_key:
+            aliases.append(pulumi.Alias(name=f"{name}-{grant.previous_key}"))
         return authorization.RoleAssignment(
-            f"{name}-{grant.key}-{grant.role.slug}",
+            f"{name}-{grant.key}",
             role_assignment_name=assignment_name,
             scope=grant.scope,
             role_definition_id=definition_id,
