@@ -151,6 +151,8 @@ class _Model(pydantic.BaseModel):
         alias_generator=to_camel,
         populate_by_name=True,
         strict=False,
+        # Field docstrings become descriptions: "is required" says what to supply.
+        use_attribute_docstrings=True,
     )
 
 
@@ -413,7 +415,8 @@ def _describe(error: Any, secret_keys: frozenset[str]) -> tuple[str, str]:
     secret = bool(loc) and loc[0] in secret_keys
     got = "" if secret else f" (got {_shown(given)})"
     if kind == "missing":
-        return path, "is required"
+        description = _description(loc)
+        return path, f"is required: {description}" if description else "is required"
     if kind == "extra_forbidden":
         return path, _unknown_key_message(str(loc[-1]), _known_keys(loc[:-1]))
     if kind == "literal_error":
@@ -431,6 +434,9 @@ def _describe(error: Any, secret_keys: frozenset[str]) -> tuple[str, str]:
         if isinstance(given, list | tuple) and not given:
             return path, "must not be empty"
         return path, ""
+    wanted = _wanted(kind)
+    if wanted is not None:
+        return path, f"{wanted}{got}"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return path, f"{error['msg'].lower()}{got}"
     return path, f"{error['msg']}{got}"
@@ -457,19 +463,63 @@ def _model_of(annotation: Any) -> Any:
             return annotation
 
 
-def _known_keys(loc: tuple[Any, ...]) -> frozenset[str]:
+def _field_at(model: Any, part: Any) -> Any:
+    """The field of ``model`` a key path part names, by alias or name."""
+    if not (isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
+        return None
+    by_alias = {f.alias or n: f for n, f in model.model_fields.items()}
+    return by_alias.get(part) or model.model_fields.get(part)
+
+
+def _model_at(loc: tuple[Any, ...]) -> Any:
+    """The model (or other type) the value at key path ``loc`` has."""
     model: Any = FleetSpec
     for part in loc:
         if isinstance(part, int):
             continue
-        by_alias = {f.alias or n: f for n, f in model.model_fields.items()}
-        field = by_alias.get(part) or model.model_fields.get(part)
+        field = _field_at(model, part)
         if field is None:
-            return frozenset()
+            return None
         model = _model_of(field.annotation)
+    return model
+
+
+def _known_keys(loc: tuple[Any, ...]) -> frozenset[str]:
+    model = _model_at(loc)
     if not (isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
         return frozenset()
     return frozenset(f.alias or n for n, f in model.model_fields.items())
+
+
+def _description(loc: tuple[Any, ...]) -> str | None:
+    """The docstring of the field at key path ``loc``, on one line."""
+    if not loc:
+        return None
+    field = _field_at(_model_at(loc[:-1]), loc[-1])
+    if field is None or not field.description:
+        return None
+    return " ".join(field.description.split())
+
+
+# What pydantic's type errors mean in stack-file terms.
+_WANTED = {
+    "list": "must be a list",
+    "tuple": "must be a list",
+    "dict": "must be a mapping of keys to values",
+    "model": "must be a mapping of keys to values",
+    "model_attributes": "must be a mapping of keys to values",
+    "bool": "must be true or false",
+    "string": "must be a string",
+    "int": "must be a whole number",
+    "datetime": "must be an RFC 3339 date and time with a time zone, like 2027-06-30T00:00:00Z",
+}
+
+
+def _wanted(kind: str) -> str | None:
+    for suffix in ("_type", "_parsing", "_from_date_parsing"):
+        if kind.endswith(suffix) and kind.removesuffix(suffix) in _WANTED:
+            return _WANTED[kind.removesuffix(suffix)]
+    return None
 
 
 # --- cross-field checks on raw data ----------------------------------------------
