@@ -93,34 +93,35 @@ def test_reordering_keeps_every_urn(staging: dict[str, Any]) -> None:
     assert urns(document(raw)) == urns(staging), "Reordering config must not change any URN."
 
 
-def test_subscription_rename_with_previous_key_keeps_every_resource(
-    staging: dict[str, Any],
+def rename_subscription(raw: dict[str, Any]) -> None:
+    """Rename the first subscription's key, keeping its history with previousKey."""
+    subscriptions(raw)[0].update(key="platform-staging", previousKey="shared-staging")
+
+
+def rename_registry(raw: dict[str, Any]) -> None:
+    """Give the first registry an explicit key, keeping its history with previousKey."""
+    _registry(raw).update(key="apps", previousKey="acrfleetstgapps01")
+
+
+RENAMES: dict[str, list[Callable[[dict[str, Any]], None]]] = {
+    "subscription": [rename_subscription],
+    "registry": [rename_registry],
+    "subscription and registry": [rename_subscription, rename_registry],
+}
+
+
+@pytest.mark.parametrize("renamed", sorted(RENAMES))
+def test_rename_with_previous_key_keeps_every_resource(
+    staging: dict[str, Any], renamed: str
 ) -> None:
-    """A subscription key renamed with previousKey aliases every old URN, children included."""
+    """A key renamed with previousKey gives new URNs, and every old URN (children included)
+    is an alias of a new resource, so Pulumi updates rather than replaces."""
     raw = stack_config("staging")
-    subscriptions(raw)[0].update(key="platform-staging", previousKey="shared-staging")
-    renamed = document(raw)
-    assert urns(renamed) != urns(staging), "The rename should give new URNs."
-    lost = [r["urn"] for r in protection.deleted(staging, renamed)]
-    assert lost == [], f"Every old URN must be an alias of a new resource; these are not: {lost}"
-
-
-def test_registry_rename_with_previous_key_keeps_every_resource(staging: dict[str, Any]) -> None:
-    """A registry key renamed with previousKey aliases its registry, role and connector."""
-    raw = stack_config("staging")
-    _registry(raw).update(key="apps", previousKey="acrfleetstgapps01")
-    renamed = document(raw)
-    assert urns(renamed) != urns(staging), "The rename should give new URNs."
-    lost = [r["urn"] for r in protection.deleted(staging, renamed)]
-    assert lost == [], f"Every old URN must be an alias of a new resource; these are not: {lost}"
-
-
-def test_both_keys_renamed_keep_every_resource(staging: dict[str, Any]) -> None:
-    """Renaming a subscription and one of its registries at once still aliases every old URN."""
-    raw = stack_config("staging")
-    subscriptions(raw)[0].update(key="platform-staging", previousKey="shared-staging")
-    _registry(raw).update(key="apps", previousKey="acrfleetstgapps01")
-    lost = [r["urn"] for r in protection.deleted(staging, document(raw))]
+    for rename in RENAMES[renamed]:
+        rename(raw)
+    after = document(raw)
+    assert urns(after) != urns(staging), "The rename should give new URNs."
+    lost = [r["urn"] for r in protection.deleted(staging, after)]
     assert lost == [], f"Every old URN must be an alias of a new resource; these are not: {lost}"
 
 
