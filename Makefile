@@ -26,7 +26,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy components tools
+	$(BIN)/mypy components tools policy
 
 ## Rewrite tests/golden/<stack>.urns.txt after an intended change of URNs.
 golden: setup

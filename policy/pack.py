@@ -12,6 +12,7 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
@@ -67,7 +68,7 @@ def _validator(rule: rules.Rule) -> Any:
     return validate
 
 
-def policies() -> list[ResourceValidationPolicy]:
+def policies() -> list[Policy]:
     """One mandatory ResourceValidationPolicy per rule."""
     return [
         ResourceValidationPolicy(

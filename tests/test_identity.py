@@ -114,8 +114,7 @@ RENAMES: dict[str, list[Callable[[dict[str, Any]], None]]] = {
 def test_rename_with_previous_key_keeps_every_resource(
     staging: dict[str, Any], renamed: str
 ) -> None:
-    """A key renamed with previousKey gives new URNs, and every old URN (children included)
-    is an alias of a new resource, so Pulumi updates rather than replaces."""
+    """A key renamed with previousKey aliases every old URN, children included."""
     raw = stack_config("staging")
     for rename in RENAMES[renamed]:
         rename(raw)
@@ -126,8 +125,7 @@ def test_rename_with_previous_key_keeps_every_resource(
 
 
 def test_rename_without_previous_key_replaces_and_is_refused(staging: dict[str, Any]) -> None:
-    """A key renamed without previousKey changes URNs: Pulumi would delete and recreate
-    everything, and refuses because the registries are protected."""
+    """A key renamed without previousKey is a replacement, refused for protected registries."""
     raw = stack_config("staging")
     subscriptions(raw)[0]["key"] = "platform-staging"
     renamed = document(raw)
