@@ -679,7 +679,8 @@ def _previous_key_checks(
     entries: Sequence[tuple[str, Mapping[str, Any], str | None]], what: str
 ) -> list[tuple[str, str]]:
     """A previousKey names a key no longer in use, and only once: otherwise two
-    resources would claim one earlier URN."""
+    resources would claim one earlier URN. Keys are unique regardless of case, but
+    URNs are not, so a rename that only changes case is allowed."""
     problems: list[tuple[str, str]] = []
     current = {key.lower(): path for path, _, key in entries if key is not None}
     seen: dict[str, str] = {}
@@ -687,7 +688,8 @@ def _previous_key_checks(
         previous = _text(entry, "previousKey")
         if previous is None:
             continue
-        if key is not None and previous.lower() == key.lower():
+        owner = current.get(previous.lower())
+        if key is not None and previous == key:
             problems.append(
                 (
                     f"{path}.previousKey",
@@ -695,11 +697,11 @@ def _previous_key_checks(
                     "or remove it once the rename is applied",
                 )
             )
-        elif previous.lower() in current:
+        elif owner is not None and owner != path:
             problems.append(
                 (
                     f"{path}.previousKey",
-                    f"{previous!r} is the key of {current[previous.lower()]}; a previousKey "
+                    f"{previous!r} is the key of {owner}; a previousKey "
                     f"must name a {what} key that is no longer in use",
                 )
             )

@@ -124,6 +124,14 @@ def test_rename_with_previous_key_keeps_every_resource(
     assert lost == [], f"Every old URN must be an alias of a new resource; these are not: {lost}"
 
 
+def test_case_only_rename_with_previous_key_is_accepted(staging: dict[str, Any]) -> None:
+    """A key whose case alone changes is a new URN too, and previousKey keeps it."""
+    raw = stack_config("staging")
+    subscriptions(raw)[0].update(key="Shared-staging", previousKey="shared-staging")
+    lost = [r["urn"] for r in protection.deleted(staging, document(raw))]
+    assert lost == [], f"Every old URN must be an alias of a new resource; these are not: {lost}"
+
+
 def test_rename_without_previous_key_replaces_and_is_refused(staging: dict[str, Any]) -> None:
     """A key renamed without previousKey is a replacement, refused for protected registries."""
     raw = stack_config("staging")
