@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: setup preview test lint typecheck format clean
+.PHONY: setup preview test lint typecheck format golden clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy components tools
+	$(BIN)/mypy components tools policy
+
+## Rewrite tests/golden/<stack>.urns.txt after an intended change of URNs.
+golden: setup
+	$(BIN)/python -m tools.golden
 
 format: setup
 	$(BIN)/ruff format .

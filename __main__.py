@@ -46,9 +46,14 @@ subscriptions = {
             ),
             connector_scope=fleet.connector_scope_for(sub),
             mirror=fleet.mirror_for(sub),
+            protect_registries=fleet.protect_registries,
+            lock_registries=fleet.lock_registries,
         ),
         opts=pulumi.ResourceOptions(
-            providers={"azuread": tenant_providers[sub.tenant_id], "harness": harness_provider}
+            providers={"azuread": tenant_providers[sub.tenant_id], "harness": harness_provider},
+            # A renamed key keeps every resource's identity: the engine derives
+            # each child's old URN from this one (children are named after it).
+            aliases=[pulumi.Alias(name=sub.previous_key)] if sub.previous_key else None,
         ),
     )
     for sub in fleet.subscriptions

@@ -21,6 +21,8 @@ class RoleGrant:
     """ARM id the role is granted on: a registry, never anything wider."""
     role: roles.Role
     """Built-in role to grant."""
+    previous_key: str | None = None
+    """The key before a rename; the assignment keeps its identity through an alias."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,8 +72,12 @@ class RegistryAccess(pulumi.ComponentResource):
         assignment_name = pulumi.Output.all(grant.scope, principal_id).apply(
             lambda values: roles.role_assignment_name(values[0], definition_id, values[1])
         )
+        # The name leaves the role out, so a change of access or authorization
+        # mode keeps the URN (Azure still replaces the assignment, whose GUID
+        # name includes the role).
+        aliases = [pulumi.Alias(name=f"{name}-{grant.previous_key}")] if grant.previous_key else []
         return authorization.RoleAssignment(
-            f"{name}-{grant.key}-{grant.role.slug}",
+            f"{name}-{grant.key}",
             role_assignment_name=assignment_name,
             scope=grant.scope,
             role_definition_id=definition_id,
@@ -79,5 +85,5 @@ class RegistryAccess(pulumi.ComponentResource):
             # Set explicitly: a principal created seconds earlier is otherwise
             # often reported "not found" while Entra replicates it.
             principal_type="ServicePrincipal",
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, aliases=aliases),
         )

@@ -17,7 +17,7 @@ import json
 import re
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -199,6 +199,8 @@ class _Model(pydantic.BaseModel):
         alias_generator=to_camel,
         populate_by_name=True,
         strict=False,
+        # Field docstrings become descriptions: "is required" says what to supply.
+        use_attribute_docstrings=True,
     )
 
 
@@ -310,7 +312,7 @@ class SecretManagerSpec(_Model):
     """Organization it lives in; omit both for the account."""
     project_id: HarnessIdentifier | None = None
     """Project it lives in; needs orgId."""
-    inherit_scope: bool = False
+    inherit_scope: Flag = False
     """True when it exists at every secret's own scope, as Harness' built-in one
     does; what the bare-string form means."""
 
@@ -334,9 +336,9 @@ class ReplicationSpec(_Model):
 
     location: Location
     """Azure location of the replica; not the registry's own."""
-    zone_redundancy: bool = False
+    zone_redundancy: Flag = False
     """Zone redundancy of the replica."""
-    region_endpoint_enabled: bool = True
+    region_endpoint_enabled: Flag = True
     """False stops routing pulls to this replica while it keeps syncing."""
 
 
@@ -354,7 +356,7 @@ class CredentialSetSpec(_Model):
 class HarnessImageMirrorSpec(_Model):
     """Harness' CI images mirrored into one registry, and harnessImage pointed at it."""
 
-    enabled: bool = True
+    enabled: Flag = True
     """False removes the cache rules and releases nothing else (see the README)."""
     subscription: Key
     """Key of the subscription holding the mirror registry."""
@@ -375,9 +377,9 @@ class PipelineTemplateSpec(_Model):
     """Template identifier."""
     version_label: VersionLabel = "v1"
     """Template version label."""
-    image: str = "<+input>"
+    image: Text = "<+input>"
     """Image the step runs, pulled through each connector; a runtime input by default."""
-    command: str = "echo pulled through <+matrix.connector>"
+    command: Text = "echo pulled through <+matrix.connector>"
     """Shell command the step runs."""
 
 
@@ -526,22 +528,29 @@ class RegistrySpec(_Model):
     can list the registry."""
     tags: Tags = {}
     """Extra tags on the registry."""
-    existing: bool = False
+    existing: Flag = False
     """Adopt an ACR that exists already: no Registry resource, looked up instead."""
-    import_: bool = Field(default=False, alias="import")
+    import_: Flag = Field(default=False, alias="import")
     """Bring an existing ACR under management (the resource's import option)."""
     resource_id: AcrResourceId | None = None
     """ARM id of the existing ACR, for existing or import."""
     replications: tuple[ReplicationSpec, ...] = ()
     """Geo-replications (Premium)."""
-    zone_redundancy: bool = False
+    zone_redundancy: Flag = False
     """Zone redundancy of the home region (Premium; fixed at creation)."""
-    retention_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    retention_days: Annotated[int, Strict(), Field(ge=0, le=365)] | None = None
     """Days untagged manifests are kept before they are purged (Premium)."""
-    public_network_access: bool = True
+    public_network_access: Flag = True
     """False closes the public endpoint (Premium; private endpoints only)."""
     ip_allow_list: tuple[IPv4Range, ...] = ()
     """IPv4 addresses or CIDR ranges allowed in; everything else is denied (Premium)."""
+    protect: Flag | None = None
+    """Pulumi-protect this registry; the stack's protectRegistries by default."""
+    lock: Flag | None = None
+    """Put an Azure CanNotDelete lock on this registry; the stack's lockRegistries by default."""
+    previous_key: Key | None = None
+    """The logical key this registry had before a rename: its resources keep
+    their identity (Pulumi aliases) instead of being replaced."""
 
     @property
     def logical_key(self) -> str:
@@ -584,6 +593,9 @@ class SubscriptionSpec(_Model):
     harness: ScopeSpec | None = None
     """Overrides the scope of this subscription's Harness secret and connectors;
     ``{}`` is the account. Must contain the stack's harness scope."""
+    previous_key: Key | None = None
+    """The key this subscription had before a rename: its resources keep their
+    identity (Pulumi aliases) instead of being replaced."""
 
     def resource_group(self, name: str) -> ResourceGroupSpec:
         """The resource group called ``name`` (case-insensitive, as in Azure)."""
@@ -618,6 +630,13 @@ class FleetSpec(_Model):
         if mirror is None or not mirror.enabled or mirror.subscription != subscription.key:
             return None
         return mirror
+
+    protect_registries: Flag = True
+    """Pulumi-protect every registry, so removing one from config fails the
+    preview instead of deleting it. Turn off only for throwaway stacks."""
+    lock_registries: Flag = False
+    """Put an Azure CanNotDelete management lock on every registry (for prod),
+    so nothing outside Pulumi deletes one either."""
 
     def identity_for(self, subscription: SubscriptionSpec) -> IdentitySettings:
         """The identity settings that apply to ``subscription``."""
@@ -739,7 +758,8 @@ def _describe(error: Any, secret_keys: frozenset[str]) -> tuple[str, str]:
     secret = bool(loc) and loc[0] in secret_keys
     got = "" if secret else f" (got {_shown(given)})"
     if kind == "missing":
-        return path, "is required"
+        description = _description(loc)
+        return path, f"is required: {description}" if description else "is required"
     if kind == "extra_forbidden":
         return path, _unknown_key_message(str(loc[-1]), _known_keys(loc[:-1]))
     if kind == "literal_error":
@@ -759,6 +779,9 @@ def _describe(error: Any, secret_keys: frozenset[str]) -> tuple[str, str]:
         return path, ""
     if kind in _TYPE_WORDS:
         return path, f"must be {_TYPE_WORDS[kind]}{got}"
+    wanted = _wanted(kind)
+    if wanted is not None:
+        return path, f"{wanted}{got}"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return path, f"{error['msg'].lower()}{got}"
     return path, f"{error['msg']}{got}"
@@ -800,19 +823,63 @@ def _model_of(annotation: Any) -> Any:
             return annotation
 
 
-def _known_keys(loc: tuple[Any, ...]) -> frozenset[str]:
+def _field_at(model: Any, part: Any) -> Any:
+    """The field of ``model`` a key path part names, by alias or name."""
+    if not (isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
+        return None
+    by_alias = {f.alias or n: f for n, f in model.model_fields.items()}
+    return by_alias.get(part) or model.model_fields.get(part)
+
+
+def _model_at(loc: tuple[Any, ...]) -> Any:
+    """The model (or other type) the value at key path ``loc`` has."""
     model: Any = FleetSpec
     for part in loc:
         if isinstance(part, int):
             continue
-        by_alias = {f.alias or n: f for n, f in model.model_fields.items()}
-        field = by_alias.get(part) or model.model_fields.get(part)
+        field = _field_at(model, part)
         if field is None:
-            return frozenset()
+            return None
         model = _model_of(field.annotation)
+    return model
+
+
+def _known_keys(loc: tuple[Any, ...]) -> frozenset[str]:
+    model = _model_at(loc)
     if not (isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
         return frozenset()
     return frozenset(f.alias or n for n, f in model.model_fields.items())
+
+
+def _description(loc: tuple[Any, ...]) -> str | None:
+    """The docstring of the field at key path ``loc``, on one line."""
+    if not loc:
+        return None
+    field = _field_at(_model_at(loc[:-1]), loc[-1])
+    if field is None or not field.description:
+        return None
+    return " ".join(field.description.split())
+
+
+# What pydantic's type errors mean in stack-file terms.
+_WANTED = {
+    "list": "must be a list",
+    "tuple": "must be a list",
+    "dict": "must be a mapping of keys to values",
+    "model": "must be a mapping of keys to values",
+    "model_attributes": "must be a mapping of keys to values",
+    "bool": "must be true or false",
+    "string": "must be a string",
+    "int": "must be a whole number",
+    "datetime": "must be an RFC 3339 date and time with a time zone, like 2027-06-30T00:00:00Z",
+}
+
+
+def _wanted(kind: str) -> str | None:
+    for suffix in ("_type", "_parsing", "_from_date_parsing"):
+        if kind.endswith(suffix) and kind.removesuffix(suffix) in _WANTED:
+            return _WANTED[kind.removesuffix(suffix)]
+    return None
 
 
 # --- cross-field checks on raw data ----------------------------------------------
@@ -851,6 +918,16 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         [(f"subscriptions[{i}].key", _text(sub, "key")) for i, sub in subscriptions],
         "subscription",
     )
+    problems += _previous_key_checks(
+        [(f"subscriptions[{i}]", sub, _text(sub, "key")) for i, sub in subscriptions],
+        "subscription",
+    )
+    for s_index, sub in subscriptions:
+        registries = [
+            (f"subscriptions[{s_index}].registries[{r_index}]", registry, _registry_key(registry))
+            for r_index, registry in _items(sub.get("registries"))
+        ]
+        problems += _previous_key_checks(registries, "registry")
     seen_keys: dict[str, str] = {}
     seen_ids: dict[str, str] = {}
     seen_acr: dict[str, str] = {}
@@ -1205,6 +1282,48 @@ def _docker_secret_check(identity: _IdentityView, path: str) -> list[tuple[str, 
             "only, or set dockerConnector: false and use the Azure connector",
         )
     ]
+
+
+def _registry_key(registry: Mapping[str, Any]) -> str | None:
+    name = _text(registry, "name")
+    return _text(registry, "key") or (naming.registry_key(name) if name else None)
+
+
+def _previous_key_checks(
+    entries: Sequence[tuple[str, Mapping[str, Any], str | None]], what: str
+) -> list[tuple[str, str]]:
+    """A previousKey names a key no longer in use, and only once: otherwise two
+    resources would claim one earlier URN. Keys are unique regardless of case, but
+    URNs are not, so a rename that only changes case is allowed."""
+    problems: list[tuple[str, str]] = []
+    current = {key.lower(): path for path, _, key in entries if key is not None}
+    seen: dict[str, str] = {}
+    for path, entry, key in entries:
+        previous = _text(entry, "previousKey")
+        if previous is None:
+            continue
+        owner = current.get(previous.lower())
+        if key is not None and previous == key:
+            problems.append(
+                (
+                    f"{path}.previousKey",
+                    f"is the same as the {what}'s key {key!r}; set it to the old key, "
+                    "or remove it once the rename is applied",
+                )
+            )
+        elif owner is not None and owner != path:
+            problems.append(
+                (
+                    f"{path}.previousKey",
+                    f"{previous!r} is the key of {owner}; a previousKey "
+                    f"must name a {what} key that is no longer in use",
+                )
+            )
+        else:
+            _remember(
+                problems, seen, previous.lower(), f"{path}.previousKey", f"previousKey {previous!r}"
+            )
+    return problems
 
 
 def _remember(

@@ -26,6 +26,8 @@ class DockerRegistryTarget:
     """ACR name, for the connector's display name."""
     login_server: pulumi.Input[str]
     """Host name the connector logs in to."""
+    previous_key: str | None = None
+    """The registry's key before a rename; the connector keeps its Pulumi identity."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,6 +211,11 @@ class HarnessConnectors(pulumi.ComponentResource):
         secret_ref: str,
     ) -> platform.DockerConnector:
         args = self._args
+        aliases = (
+            [pulumi.Alias(name=f"{name}-docker-{target.previous_key}")]
+            if target.previous_key
+            else None
+        )
         return platform.DockerConnector(
             f"{name}-docker-{target.key}",
             identifier=naming.docker_connector_identifier(args.subscription_key, target.key),
@@ -223,7 +230,7 @@ class HarnessConnectors(pulumi.ComponentResource):
             delegate_selectors=list(args.delegate_selectors),
             execute_on_delegate=bool(args.delegate_selectors),
             tags=list(args.tags),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[secret]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[secret], aliases=aliases),
             org_id=args.scope.org_id,
             project_id=args.scope.project_id,
         )

@@ -163,6 +163,14 @@ def resource_name(*parts: str) -> str:
     return "-".join(parts)
 
 
+def previous_name(parent_name: str, key: str, previous_key: str | None) -> str | None:
+    """The name ``resource_name(parent_name, key)`` had when the key was
+    ``previous_key``, or None when there was no rename."""
+    if previous_key is None or previous_key == key:
+        return None
+    return resource_name(parent_name, previous_key)
+
+
 def registry_key(registry_name: str) -> str:
     """Default logical key of a registry: its ACR name, lower-cased (ACR names
     are case-insensitive, so two spellings are one registry)."""

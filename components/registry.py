@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 
 import pulumi
-from pulumi_azure_native import containerregistry
+from pulumi_azure_native import authorization, containerregistry
 
 from components.registry_features import RegistryFeatures, registry_properties
 
@@ -29,10 +29,15 @@ class ContainerRegistryArgs:
     """SKU-gated settings: replications, zones, retention, network access."""
     import_id: str | None = None
     """ARM id of an existing registry to import instead of creating one."""
+    protect: bool = True
+    """Pulumi-protect the registry: removing it from config fails the preview."""
+    lock: bool = False
+    """Also put an Azure CanNotDelete lock on it, against deletion outside Pulumi."""
 
 
 class ContainerRegistry(pulumi.ComponentResource):
-    """An ACR with the admin user and anonymous pull disabled."""
+    """An ACR with the admin user and anonymous pull disabled, Pulumi-protected
+    unless asked otherwise, optionally under an Azure CanNotDelete lock."""
 
     resource_id: pulumi.Output[str]
     """ARM resource id of the registry: the scope of its role assignments."""
@@ -60,7 +65,7 @@ class ContainerRegistry(pulumi.ComponentResource):
             anonymous_pull_enabled=False,
             tags=dict(args.tags),
             **registry_properties(args.features),
-            opts=pulumi.ResourceOptions(parent=self, import_=args.import_id),
+            opts=pulumi.ResourceOptions(parent=self, import_=args.import_id, protect=args.protect),
         )
         for replica in args.features.replicas:
             containerregistry.Replication(
@@ -73,6 +78,17 @@ class ContainerRegistry(pulumi.ComponentResource):
                 zone_redundancy="Enabled" if replica.zone_redundancy else "Disabled",
                 region_endpoint_enabled=replica.region_endpoint_enabled,
                 tags=dict(args.tags),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        if args.lock:
+            # Not protected itself: removing the lock is the first step of a
+            # deliberate decommission (README, "Decommissioning a registry").
+            authorization.ManagementLockByScope(
+                f"{name}-lock",
+                scope=registry.id,
+                level="CanNotDelete",
+                lock_name="acr-fleet-can-not-delete",
+                notes="Managed by acr-fleet: set lock: false on the registry to remove it.",
                 opts=pulumi.ResourceOptions(parent=self),
             )
         self.resource_id = registry.id

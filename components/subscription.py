@@ -74,6 +74,10 @@ class SubscriptionRegistriesArgs:
     """Scope the subscription's Harness secret and connectors are created at."""
     mirror: HarnessImageMirrorSpec | None = None
     """The stack's harnessImage mirror, when its registry is in this subscription."""
+    protect_registries: bool = True
+    """Pulumi-protect registries that do not say otherwise."""
+    lock_registries: bool = False
+    """Put a CanNotDelete lock on registries that do not say otherwise."""
 
 
 class SubscriptionRegistries(pulumi.ComponentResource):
@@ -141,6 +145,7 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                         key=registry.logical_key,
                         registry_name=registry.name,
                         login_server=registries[registry.logical_key].login_server,
+                        previous_key=registry.previous_key,
                     )
                     for registry in spec.registries
                     if registry.docker_connector
@@ -232,13 +237,15 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                 key=registry.logical_key,
                 scope=registries[registry.logical_key].resource_id,
                 role=role_for_access(registry.access, abac=registry.abac),
+                previous_key=registry.previous_key,
             )
             for registry in spec.registries
         ]
         listed = sorted({r.group_name.lower() for r in spec.registries if r.listable})
         grants += [
             RoleGrant(
-                key=naming.resource_name("rg", group),
+                # Keys have no '.', so 'reader.<group>' never names a registry's grant.
+                key=f"reader.{group}",
                 # An adopted registry's group need not be listed in resourceGroups.
                 scope=groups[group].resource_id
                 if group in groups
@@ -249,10 +256,14 @@ class SubscriptionRegistries(pulumi.ComponentResource):
         ]
         return grants
 
-    def _azure_child(self) -> pulumi.ResourceOptions:
+    def _azure_child(self, previous_name: str | None = None) -> pulumi.ResourceOptions:
         """Options for a child component whose Azure resources use this
-        subscription's provider."""
-        return pulumi.ResourceOptions(parent=self, providers={"azure-native": self._azure})
+        subscription's provider, aliased to its name before a rename if any."""
+        return pulumi.ResourceOptions(
+            parent=self,
+            providers={"azure-native": self._azure},
+            aliases=[pulumi.Alias(name=previous_name)] if previous_name else None,
+        )
 
     def _create_registry(
         self,
@@ -264,6 +275,9 @@ class SubscriptionRegistries(pulumi.ComponentResource):
     ) -> ContainerRegistry | ExistingRegistry:
         """A managed registry (created or imported), or a lookup of an adopted one."""
         resource_name = naming.resource_name(name, registry.logical_key)
+        # Children are named after their parent, so the engine carries this
+        # alias down to them (the new name's prefix becomes the old one).
+        previous = naming.previous_name(name, registry.logical_key, registry.previous_key)
         if registry.existing:
             return ExistingRegistry(
                 resource_name,
@@ -272,7 +286,9 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                     resource_group_name=registry.group_name,
                     provider=self._azure,
                 ),
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(
+                    parent=self, aliases=[pulumi.Alias(name=previous)] if previous else None
+                ),
             )
         if registry.sku is None:  # excluded by validation
             raise LookupError(f"{registry.name} has no sku")
@@ -286,8 +302,10 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                 tags=naming.merge_tags(registry.tags, args.tags),
                 features=RegistryFeatures.from_spec(registry),
                 import_id=registry.arm_id(spec.subscription_id) if registry.import_ else None,
+                protect=args.protect_registries if registry.protect is None else registry.protect,
+                lock=args.lock_registries if registry.lock is None else registry.lock,
             ),
-            opts=self._azure_child(),
+            opts=self._azure_child(previous),
         )
 
     def _create_mirror(

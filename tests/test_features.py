@@ -134,7 +134,7 @@ def test_adopted_registry_is_looked_up_not_created(graphs: dict[str, Graph]) -> 
         "/subscriptions/00000000-0000-0000-0000-00000000f002/resourceGroups/rg-payments-legacy"
         "/providers/Microsoft.ContainerRegistry/registries/acrfleetprdpaylegacy"
     )
-    assignment = named(graph, ASSIGNMENT, "payments-prod-access-payments-legacy-acrpull")
+    assignment = named(graph, ASSIGNMENT, "payments-prod-access-payments-legacy")
     assert assignment.inputs["scope"] == resource_id
     connector = by_identifier(graph, DOCKER_CONNECTOR, "acr_payments_prod_payments_legacy")
     assert connector.inputs["url"] == "https://acrfleetprdpaylegacy.azurecr.io"
@@ -151,7 +151,7 @@ def test_imported_registry_carries_its_import_id(graphs: dict[str, Graph]) -> No
     others = [r for r in graph.by_type(REGISTRY) if r is not registry]
     assert others, "Staging should have registries that are not imported."
     assert all(not r.import_id for r in others), "Only the import entry is imported."
-    assert named(graph, ASSIGNMENT, "payments-staging-access-acrfleetstgpayhist-acrpull")
+    assert named(graph, ASSIGNMENT, "payments-staging-access-acrfleetstgpayhist")
 
 
 # --- SKU-gated features ----------------------------------------------------------------

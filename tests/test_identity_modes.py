@@ -342,21 +342,21 @@ def test_abac_and_listable_roles_in_dev(graphs: dict[str, Graph]) -> None:
     }
     assert granted == {
         (
-            "shared-dev-access-acrfleetdevapps01-acrpush",
+            "shared-dev-access-acrfleetdevapps01",
             "acrfleetdevapps01",
             roles.Role.ACR_PUSH.value,
         ),
         (
-            "shared-dev-access-acrfleetdevbase01-acrpull",
+            "shared-dev-access-acrfleetdevbase01",
             "acrfleetdevbase01",
             roles.Role.ACR_PULL.value,
         ),
         (
-            "tools-dev-access-acrfleetdevtools01-repositoryreader",
+            "tools-dev-access-acrfleetdevtools01",
             "acrfleetdevtools01",
             roles.Role.REPOSITORY_READER.value,
         ),
-        ("tools-dev-access-rg-rg-tools-dev-reader", "rg-tools-dev", roles.Role.READER.value),
+        ("tools-dev-access-reader.rg-tools-dev", "rg-tools-dev", roles.Role.READER.value),
     }
 
 

@@ -8,6 +8,9 @@ engine receives them, camelCase, secrets still marked) and secret outputs.
 The mock stands in for the cloud, so it also stands in for the engine's own
 checks the mocks skip: duplicate URNs and resources that would fall back to a
 disabled default provider fail the run here as they would in ``pulumi up``.
+It also names resources as the engine does: a URN carries the types of all its
+ancestors (the stack's own type excluded), and aliases are resolved to URNs,
+including those a child inherits from an aliased parent.
 """
 
 from __future__ import annotations
@@ -69,6 +72,9 @@ class Registration:
     protect: bool
     retain_on_delete: bool = False
     """True when ``pulumi destroy`` leaves the real resource in place."""
+    aliases: list[str] = dataclasses.field(default_factory=list)
+    """Earlier URNs the engine would match this resource against: its own alias
+    options, and those inherited from an aliased parent, resolved as the engine does."""
     id: str = ""
     state: dict[str, Any] = dataclasses.field(default_factory=dict)
     """What the mock returned as the resource's outputs (placeholders)."""
@@ -136,6 +142,7 @@ class Graph:
                     "importId": r.import_id,
                     "protect": r.protect,
                     "retainOnDelete": r.retain_on_delete,
+                    "aliases": r.aliases,
                 }
                 for r in sorted(self.resources, key=lambda r: r.urn)
             ],
@@ -361,14 +368,50 @@ class RecordingMonitor(mocks.MockMonitor):
         self._disabled = disabled_default_providers
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        """URNs as the engine builds them: the parent's whole qualified type
-        chain joined with '$', and no root stack type for top-level resources.
-        (The SDK's mock keeps only the parent's last type.)"""
-        if parent:
-            qualified = parent.split("::")[2]
-            if qualified != "pulumi:pulumi:Stack":
-                type_ = f"{qualified}${type_}"
-        return f"urn:pulumi:{settings.get_stack()}::{settings.get_project()}::{type_}::{name}"
+        """The URN the engine gives: every ancestor's type, the stack's excluded.
+
+        The SDK's mock keeps only the parent's own type, so a URN there would not
+        change when a grandparent's type does; the engine's would.
+        """
+        return _urn(self._project_stack(), parent, type_, name)
+
+    def _project_stack(self) -> tuple[str, str]:
+        return settings.get_project(), settings.get_stack()
+
+    def _aliases(self, request: Any) -> list[str]:
+        """Alias URNs as the engine computes them from the request's alias specs
+        and the parent's aliases (a child named after its parent keeps the
+        parent's old name as the prefix of its own)."""
+        own: list[str] = list(request.aliasURNs)
+        for alias in request.aliases:
+            if alias.WhichOneof("alias") == "urn":
+                own.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = request.parent
+            if spec.WhichOneof("parent") == "parentUrn" and spec.parentUrn:
+                parent = spec.parentUrn
+            if spec.WhichOneof("parent") == "noParent" and spec.noParent:
+                parent = ""
+            project, stack = self._project_stack()
+            own.append(
+                _urn(
+                    (spec.project or project, spec.stack or stack),
+                    parent,
+                    spec.type or request.type,
+                    spec.name or request.name,
+                )
+            )
+        found = list(dict.fromkeys(own))
+        parent_registration = self._by_urn.get(request.parent)
+        if parent_registration is not None:
+            for parent_alias in parent_registration.aliases:
+                for child in [
+                    _urn(self._project_stack(), request.parent, request.type, request.name),
+                    *own,
+                ]:
+                    found.append(_inherited_alias(child, parent_registration.name, parent_alias))
+        return list(dict.fromkeys(found))
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -401,6 +444,7 @@ class RecordingMonitor(mocks.MockMonitor):
             retain_on_delete=(
                 bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False
             ),
+            aliases=self._aliases(request),
         )
         self._by_urn[urn] = registration
         self.registrations.append(registration)
@@ -416,6 +460,31 @@ class RecordingMonitor(mocks.MockMonitor):
         else:
             self.stack_outputs = outputs
         return super().RegisterResourceOutputs(request)
+
+
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def _urn(project_stack: tuple[str, str], parent: str, type_: str, name: str) -> str:
+    project, stack = project_stack
+    chain = type_
+    if parent:
+        parent_chain = parent.split("::")[2]
+        if parent_chain != ROOT_STACK_TYPE:
+            chain = f"{parent_chain}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{chain}::{name}"
+
+
+def _inherited_alias(child_urn: str, parent_name: str, parent_alias: str) -> str:
+    """The alias a child gets from one of its parent's aliases: under the
+    parent's old type chain, and, when the child's name starts with the parent's
+    name, with that prefix replaced by the parent's old name."""
+    _, child_chain, child_name = child_urn.rsplit("::", 2)
+    alias_prefix, alias_chain, alias_name = parent_alias.rsplit("::", 2)
+    if child_name.startswith(parent_name):
+        child_name = alias_name + child_name[len(parent_name) :]
+    child_type = child_chain.split("$")[-1]
+    return f"{alias_prefix}::{alias_chain}${child_type}::{child_name}"
 
 
 class _WarningCollector(logging.Handler):

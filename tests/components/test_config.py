@@ -97,8 +97,8 @@ def test_missing_required_keys_are_named() -> None:
     del raw["harness"]["accountId"]
     del raw["subscriptions"][0]["tenantId"]
     problems = problems_of(raw)
-    assert problems["harness.accountId"] == "is required"
-    assert problems["subscriptions[0].tenantId"] == "is required"
+    assert problems["harness.accountId"].startswith("is required: Harness account id")
+    assert problems["subscriptions[0].tenantId"].startswith("is required: Entra tenant")
 
 
 def test_resource_group_reference_must_exist() -> None:
@@ -192,7 +192,7 @@ def test_duplicate_subscription_ids_and_keys() -> None:
         (
             lambda r: r["subscriptions"][0]["registries"][0].update(dockerConnector="sometimes"),
             "subscriptions[0].registries[0].dockerConnector",
-            "true or false",
+            "must be true or false",
         ),
     ],
 )

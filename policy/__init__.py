@@ -1,0 +1,1 @@
+"""acr-fleet's policy pack: mandatory rules (rules.py) served through pulumi-policy."""
