@@ -64,7 +64,14 @@ def is_connector(type_token: str) -> bool:
 
 def escape(text: str) -> str:
     """Label text safe inside Mermaid double quotes."""
-    replacements = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "\n": " "}
+    replacements = {
+        "#": "#35;",
+        "&": "#amp;",
+        '"': "#quot;",
+        "<": "#lt;",
+        ">": "#gt;",
+        "\n": " ",
+    }
     return "".join(replacements.get(char, char) for char in text)
 
 

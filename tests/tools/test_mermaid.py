@@ -16,7 +16,7 @@ from tools.offline import Graph
 
 # The subset of Mermaid flowchart syntax the diagram may use, and nothing else.
 NODE_ID = r"[A-Za-z][A-Za-z0-9_]*"
-LABEL = r'"(?:[^"\\<>&#\n]|#(?:quot|amp|lt|gt);)*"'
+LABEL = r'"(?:[^"\\<>&#\n]|#(?:quot|amp|lt|gt|35);)*"'
 SHAPE = (
     r"(?:\[(?P<a>{label})\]|\[\((?P<b>{label})\)\]|\(\[(?P<c>{label})\]\)|\[\[(?P<d>{label})\]\])"
 )
@@ -41,7 +41,13 @@ class Flowchart:
 def unescape(label: str) -> str:
     """A quoted label's text, entity codes decoded."""
     text = label[1:-1]
-    for code, char in (("#quot;", '"'), ("#lt;", "<"), ("#gt;", ">"), ("#amp;", "&")):
+    for code, char in (
+        ("#quot;", '"'),
+        ("#lt;", "<"),
+        ("#gt;", ">"),
+        ("#amp;", "&"),
+        ("#35;", "#"),
+    ):
         text = text.replace(code, char)
     return text
 
@@ -252,5 +258,12 @@ def test_grammar_rejects_what_mermaid_would_misread(text: str) -> None:
 
 
 def test_labels_are_escaped() -> None:
-    """Quotes, angle brackets and ampersands in names become entity codes."""
-    assert mermaid.escape('a "b" <c> & d') == "a #quot;b#quot; #lt;c#gt; #amp; d"
+    """Quotes, angle brackets, ampersands and hashes in names become entity codes."""
+    assert mermaid.escape('a "b" <c> & #d') == "a #quot;b#quot; #lt;c#gt; #amp; #35;d"
+
+
+def test_hostile_label_round_trips() -> None:
+    """A label with every special character parses and reads back as written."""
+    text = 'say "hi" <b> & (x) [y] {z} #1 | ok'
+    chart = parse(f'flowchart LR\n  a_1["{mermaid.escape(text)}"]')
+    assert chart.nodes == {"a_1": text}
