@@ -133,6 +133,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     document = graph.to_document()
     if old_document is not None:
+        if old_document.get("stack") not in ("", None, options.stack):
+            errors.print(
+                f"warning: {escape(str(options.diff))} is a preview of stack "
+                f"{escape(str(old_document['stack']))}, not {escape(options.stack)}"
+            )
         difference = diff.compare(old_document, document)
         if options.json:
             sys.stdout.write(json.dumps(difference.to_document(), indent=2) + "\n")

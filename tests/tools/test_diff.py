@@ -220,3 +220,25 @@ def test_command_rejects_a_document_it_cannot_read(
     saved.write_text('{"not": "a preview"}')
     assert preview.main(["dev", "--diff", str(saved)]) == 1
     assert "not an offline preview document" in capsys.readouterr().err
+
+
+def test_json_form_lists_every_section(
+    base_config: dict[str, Any], base_document: dict[str, Any]
+) -> None:
+    """The JSON difference names its sections and counts the blocking flags."""
+    raw = copy.deepcopy(base_config)
+    registries(raw)[1]["key"] = "base"
+    document = diff.compare(base_document, preview_of(raw)).to_document()
+    assert set(document) == {
+        "stack",
+        "added",
+        "removed",
+        "changed",
+        "urnChanged",
+        "flags",
+        "blocking",
+    }
+    assert document["blocking"] == 1
+    moved = {item["type"]: item for item in document["urnChanged"]}
+    assert moved[REGISTRY]["previousUrn"].endswith("::shared-dev-acrfleetdevbase01")
+    json.dumps(document)

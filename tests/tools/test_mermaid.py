@@ -267,3 +267,16 @@ def test_hostile_label_round_trips() -> None:
     text = 'say "hi" <b> & (x) [y] {z} #1 | ok'
     chart = parse(f'flowchart LR\n  a_1["{mermaid.escape(text)}"]')
     assert chart.nodes == {"a_1": text}
+
+
+def test_managed_identities_are_drawn_like_principals(graphs: dict[str, Graph]) -> None:
+    """A user-assigned managed identity that role assignments depend on is the source of
+    their edges, as a service principal would be."""
+    document = copy.deepcopy(graphs["dev"].to_document())
+    principal = next(r for r in document["resources"] if r["type"] == mermaid.SERVICE_PRINCIPAL)
+    principal["type"] = mermaid.MANAGED_IDENTITY
+    principal["inputs"] = {"resourceName": "id-acr-dev", "resourceGroupName": "rg-acr-dev"}
+    chart = parse(mermaid.render(document))
+    (node,) = [n for n, label in chart.nodes.items() if label == "managed identity id-acr-dev"]
+    roles = [label for source, label, _ in chart.edges if source == node]
+    assert sorted(roles) == ["AcrPull", "AcrPush"]
