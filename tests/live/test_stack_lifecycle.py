@@ -72,13 +72,19 @@ def stack(project: Path, run_id: str, tmp_path: Path) -> Iterator[auto.Stack]:
     try:
         yield created
     finally:
-        # Registries may be protected; a throwaway stack drops that before destroying.
-        deployment = created.export_stack()
-        for resource in deployment.deployment.get("resources", []) if deployment.deployment else []:
-            resource["protect"] = False
-        created.import_stack(deployment)
+        unprotect(created)
         created.destroy(on_output=print)
         created.workspace.remove_stack(f"live-{run_id}")
+
+
+def unprotect(stack: auto.Stack) -> None:
+    """Clear every resource's protect flag in the stack's state: registries are
+    protected by default, and a throwaway stack must be destroyable."""
+    deployment = stack.export_stack()
+    resources = (deployment.deployment or {}).get("resources", [])
+    for resource in resources:
+        resource["protect"] = False
+    stack.import_stack(deployment)
 
 
 def test_up_then_preview_shows_no_changes(stack: auto.Stack, run_id: str) -> None:
@@ -90,8 +96,9 @@ def test_up_then_preview_shows_no_changes(stack: auto.Stack, run_id: str) -> Non
 
     # FAULTS 5: any diff here is perpetual drift the program would show on every run.
     preview = stack.preview(expect_no_changes=True, on_output=print)
-    changes = {op: count for op, count in preview.change_summary.items() if op != "same"}
+    changes = {op: n for op, n in preview.change_summary.items() if op != auto.OpType.SAME}
     assert not changes, f"A second preview should change nothing (got {changes})."
 
+    unprotect(stack)
     destroyed = stack.destroy(on_output=print)
     assert destroyed.summary.result == "succeeded", "The throwaway stack should be destroyed."
