@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
+STACKS := $(sort $(patsubst stacks/Pulumi.%.yaml,%,$(wildcard stacks/Pulumi.*.yaml)))
+BASE ?=
 
-.PHONY: setup preview test lint typecheck format golden clean
+.PHONY: setup preview diff diagram test live lint typecheck format golden clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +18,30 @@ setup: $(BIN)/.installed
 ## Offline preview of a stack (STACK=dev by default): no CLI, no credentials.
 preview: setup
 	$(BIN)/python -m tools.preview $(STACK)
+
+## Offline difference of every stack against another checkout (BASE=<dir>), as
+## Markdown. Exits 3 when a protected resource would be removed or replaced.
+diff: setup
+	@test -n "$(BASE)" || { echo "usage: make diff BASE=<checkout of the base revision>" >&2; exit 2; }
+	@mkdir -p build/base-json
+	@status=0; for stack in $(STACKS); do \
+	  if [ -f "$(BASE)/stacks/Pulumi.$$stack.yaml" ]; then \
+	    (cd "$(BASE)" && "$(CURDIR)/$(BIN)/python" -m tools.preview $$stack --json) \
+	      > build/base-json/$$stack.json || { echo "the base revision of $$stack does not preview"; status=1; continue; }; \
+	  else \
+	    : > build/base-json/$$stack.json; \
+	  fi; \
+	  $(BIN)/python -m tools.preview $$stack --diff build/base-json/$$stack.json || status=$$?; \
+	  echo; \
+	done; exit $$status
+
+## Regenerate the prod fleet diagram the README embeds.
+diagram: setup
+	$(BIN)/python -m tools.mermaid --update README.md
+
+## Opt-in live test against real Azure and Harness (see the README for its variables).
+live: setup
+	ACR_FLEET_LIVE=1 $(BIN)/python -m pytest -m live tests/live -rs
 
 ## Lint, type-check and run every test.
 test: setup lint typecheck
@@ -37,4 +63,4 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) build .pytest_cache .ruff_cache .mypy_cache

@@ -633,6 +633,7 @@ def execute(
     logger.addHandler(collector)
 
     loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_ignore_unretrieved)
     asyncio.set_event_loop(loop)
     added_path = str(project_dir) not in sys.path
     if added_path:
@@ -676,6 +677,18 @@ def execute(
         invokes=fleet_mocks.invokes,
     )
     return Outcome(graph=graph, error=error)
+
+
+def _ignore_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Drop "exception was never retrieved" reports; pass on everything else.
+
+    When a registration fails, the error is handed back to the caller, but the
+    SDK's other futures that carry the same error are never awaited; when they
+    are garbage-collected, after the run, asyncio would print it again.
+    """
+    if "exception was never retrieved" in str(context.get("message", "")):
+        return
+    loop.default_exception_handler(context)
 
 
 def _run_main(program: str) -> None:

@@ -2,6 +2,8 @@
 
     python -m tools.preview dev           # resource tree and outputs
     python -m tools.preview dev --json    # one JSON document, for tools
+    python -m tools.preview dev --diff old.json   # what changed since a saved --json
+    python -m tools.preview dev --mermaid # a Mermaid flowchart of the fleet
 
 No Pulumi CLI, cloud credentials or network needed. Computed values (ids,
 client ids, login servers) come from the mock engine and are placeholders;
@@ -14,6 +16,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -21,7 +24,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
-from tools import offline
+from tools import diff, mermaid, offline
+
+PROTECTED_REMOVAL = 3
+"""Exit status of --diff when a protected resource would be removed or replaced."""
 
 
 def _short_provider(reference: str) -> str:
@@ -103,11 +109,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Preview a stack offline on Pulumi's mock engine.",
     )
     parser.add_argument("stack", help="stack name: reads stacks/Pulumi.<stack>.yaml")
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON document (with --diff: the difference)"
+    )
+    view = parser.add_mutually_exclusive_group()
+    view.add_argument(
+        "--diff",
+        metavar="OLD_JSON",
+        type=Path,
+        help="compare with a saved --json document; exit 3 if a protected resource would go",
+    )
+    view.add_argument("--mermaid", action="store_true", help="print a Mermaid flowchart")
     options = parser.parse_args(argv)
+    if options.mermaid and options.json:
+        parser.error("--mermaid and --json print different things; choose one")
 
     console = Console(width=200, highlight=False, soft_wrap=True)
     errors = Console(stderr=True, width=200, highlight=False, soft_wrap=True)
+    old_document = None
+    if options.diff is not None:
+        try:
+            old_document = _read_document(options.diff)
+        except (OSError, ValueError) as error:
+            errors.print(f"cannot read {escape(str(options.diff))}: {escape(str(error))}")
+            return 1
     try:
         graph = offline.run_stack(options.stack)
     except pulumi.RunError as error:
@@ -117,11 +142,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         errors.print(f"offline preview failed: {escape(str(error))}")
         return 1
     document = graph.to_document()
-    if options.json:
+    if old_document is not None:
+        if old_document.get("stack") not in ("", None, options.stack):
+            errors.print(
+                f"warning: {escape(str(options.diff))} is a preview of stack "
+                f"{escape(str(old_document['stack']))}, not {escape(options.stack)}"
+            )
+        difference = diff.compare(old_document, document)
+        if options.json:
+            sys.stdout.write(json.dumps(difference.to_document(), indent=2) + "\n")
+        else:
+            sys.stdout.write(diff.render_markdown(difference))
+        return PROTECTED_REMOVAL if difference.blocking else 0
+    if options.mermaid:
+        sys.stdout.write(mermaid.render(document))
+    elif options.json:
         sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
     else:
         render_text(document, console)
     return 0
+
+
+def _read_document(path: Path) -> dict[str, Any]:
+    """A saved --json document; an empty file stands for a stack that did not exist."""
+    text = path.read_text()
+    if not text.strip():
+        return diff.empty_document()
+    document = json.loads(text)
+    if not isinstance(document, dict) or not isinstance(document.get("resources"), list):
+        raise ValueError("not an offline preview document (no 'resources' list)")
+    return document
 
 
 if __name__ == "__main__":

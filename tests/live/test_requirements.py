@@ -1,0 +1,84 @@
+"""The live test's skip logic: it names everything that is missing."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+from collections.abc import Callable
+
+import pytest
+
+from tests.conftest import run_config
+from tests.live import requirements
+
+COMPLETE = {
+    "ACR_FLEET_LIVE": "1",
+    "ARM_SUBSCRIPTION_ID": "sub",
+    "ARM_TENANT_ID": "tenant",
+    "ARM_CLIENT_ID": "client",
+    "HARNESS_ACCOUNT_ID": "account",
+    "HARNESS_PLATFORM_API_KEY": "key",
+}
+
+
+def on_path(*tools: str) -> Callable[[str], str | None]:
+    """A `which` that finds only the named tools."""
+    return lambda name: f"/usr/bin/{name}" if name in tools else None
+
+
+def test_nothing_missing_gives_no_reason() -> None:
+    """With the opt-in, the CLI and every variable, the test runs."""
+    assert requirements.skip_reason(COMPLETE, on_path("pulumi")) == ""
+
+
+def test_reason_names_every_gap() -> None:
+    """An empty environment names the opt-in, the CLI, each variable and the credentials."""
+    reason = requirements.skip_reason({}, on_path())
+    for expected in (
+        "ACR_FLEET_LIVE=1",
+        "pulumi CLI on PATH",
+        "ARM_SUBSCRIPTION_ID",
+        "ARM_TENANT_ID",
+        "HARNESS_ACCOUNT_ID",
+        "HARNESS_PLATFORM_API_KEY",
+        "Azure credentials",
+    ):
+        assert expected in reason, f"The skip reason should name {expected}."
+
+
+@pytest.mark.parametrize("variable", sorted(COMPLETE))
+def test_each_variable_is_required(variable: str) -> None:
+    """Dropping any one variable is reported by name (the client id as credentials)."""
+    environ = {k: v for k, v in COMPLETE.items() if k != variable}
+    reason = requirements.skip_reason(environ, on_path("pulumi"))
+    assert reason, f"Without {variable} the live test should skip."
+    assert variable in reason or "Azure credentials" in reason
+
+
+def test_az_login_stands_in_for_a_client_id() -> None:
+    """The az CLI on PATH is accepted instead of ARM_CLIENT_ID."""
+    environ = {k: v for k, v in COMPLETE.items() if k != "ARM_CLIENT_ID"}
+    assert requirements.skip_reason(environ, on_path("pulumi", "az")) == ""
+
+
+def test_this_machine_skips_with_a_reason() -> None:
+    """Here, without the opt-in, the reason names the opt-in at least."""
+    if os.environ.get("ACR_FLEET_LIVE") == "1":
+        pytest.skip("the live opt-in is set on this machine")
+    assert "ACR_FLEET_LIVE=1" in requirements.skip_reason(os.environ, shutil.which)
+
+
+def test_throwaway_config_is_valid_offline() -> None:
+    """The throwaway stack file passes the program's own validation on the mock engine."""
+    run_id = "0a1b2c3d"
+    environ = {
+        "ARM_SUBSCRIPTION_ID": "00000000-0000-0000-0000-0000000000aa",
+        "ARM_TENANT_ID": "11111111-1111-1111-1111-111111111111",
+        "HARNESS_ACCOUNT_ID": "FakeAccountLive00000001",
+        **{k: v for k, v in os.environ.items() if k.startswith("ACR_FLEET_LIVE_")},
+    }
+    config = requirements.throwaway_config(run_id, environ, datetime.date(2026, 1, 1))
+    graph = run_config(config, f"live-{run_id}")
+    names = [r.plain_inputs().get("registryName") for r in graph.resources]
+    assert f"acrfleetlive{run_id}" in names

@@ -1,0 +1,223 @@
+"""The GitHub Actions workflows: actionlint, secrets, and agreement with the project."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import PROJECT_DIR, STACKS
+
+WORKFLOWS = PROJECT_DIR / ".github" / "workflows"
+ACTIONS = PROJECT_DIR / ".github" / "actions"
+
+
+def load(path: Path) -> dict[str, Any]:
+    """A workflow or action file; YAML 1.1 reads the key `on` as True, so it is renamed."""
+    document = yaml.safe_load(path.read_text())
+    if True in document:
+        document["on"] = document.pop(True)
+    return document
+
+
+def workflow(name: str) -> dict[str, Any]:
+    """One workflow by file name."""
+    return load(WORKFLOWS / name)
+
+
+def actionlint_binary() -> str:
+    """The actionlint requirements.txt installs next to this interpreter."""
+    beside = Path(sys.executable).parent / "actionlint"
+    found = str(beside) if beside.exists() else shutil.which("actionlint")
+    assert found, "actionlint is missing: run `make setup` (requirements.txt pins it)."
+    return found
+
+
+def local_actions(job: dict[str, Any]) -> list[Path]:
+    """Local composite actions a job uses, and the ones they use in turn."""
+    found: list[Path] = []
+    pending = [step.get("uses", "") for step in job.get("steps", [])]
+    while pending:
+        uses = pending.pop()
+        if not uses.startswith("./.github/actions/"):
+            continue
+        path = PROJECT_DIR / uses / "action.yml"
+        if path not in found:
+            found.append(path)
+            pending.extend(step.get("uses", "") for step in load(path)["runs"].get("steps", []))
+    return found
+
+
+def test_actionlint_passes_on_every_workflow() -> None:
+    """actionlint finds no problem in any workflow, reusable ones and their callers included."""
+    files = sorted(WORKFLOWS.glob("*.yml"))
+    assert len(files) >= 4, "The pull request, deploy, drift and reusable workflows exist."
+    result = subprocess.run(
+        [actionlint_binary(), "-no-color", *[str(f) for f in files]],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"actionlint found problems:\n{result.stdout}{result.stderr}"
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
+    """A misspelt input of pulumi/actions fails actionlint, so the check is live."""
+    broken = tmp_path / ".github" / "workflows" / "broken.yml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: pulumi/actions@v7\n        with:\n          comand: preview\n"
+    )
+    result = subprocess.run(
+        [actionlint_binary(), "-no-color", str(broken)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "comand" in result.stdout
+
+
+def test_offline_job_uses_no_secrets() -> None:
+    """The offline pull request job, and every local action it uses, reads no secret."""
+    job = workflow("pull-request.yml")["jobs"]["offline"]
+    texts = [yaml.safe_dump(job)] + [path.read_text() for path in local_actions(job)]
+    for text in texts:
+        assert "secrets." not in text, "The offline job must run without secrets."
+        assert "secrets[" not in text, "The offline job must run without secrets."
+
+
+def test_offline_job_runs_for_forks() -> None:
+    """The offline job is unconditional on `pull_request`, the event forks may trigger
+    without secrets (never `pull_request_target`)."""
+    document = workflow("pull-request.yml")
+    assert "pull_request" in document["on"]
+    assert "pull_request_target" not in document["on"]
+    assert "if" not in document["jobs"]["offline"]
+    assert document["permissions"] == {"contents": "read"}
+
+
+def test_offline_job_tests_then_diffs_head_against_base() -> None:
+    """The offline job runs make test, checks out the base, and posts make diff to the summary."""
+    steps = workflow("pull-request.yml")["jobs"]["offline"]["steps"]
+    runs = "\n".join(step.get("run", "") for step in steps)
+    assert "make test" in runs
+    assert "make --no-print-directory --silent diff BASE=build/base-checkout" in runs
+    assert "$GITHUB_STEP_SUMMARY" in runs
+    refs = [
+        step.get("with", {}).get("ref", "") for step in steps if "checkout" in step.get("uses", "")
+    ]
+    assert refs == [
+        "${{ github.event.pull_request.head.sha }}",
+        "${{ github.event.pull_request.base.sha }}",
+    ]
+
+
+def test_real_preview_runs_per_stack_with_a_pr_comment() -> None:
+    """The preview job is one matrix leg per committed stack, skips forks, and comments."""
+    job = workflow("pull-request.yml")["jobs"]["preview"]
+    assert job["strategy"]["matrix"]["stack"] == list(STACKS)
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in job["if"]
+    assert job["uses"] == "./.github/workflows/pulumi-stack.yml"
+    assert job["with"] == {
+        "stack": "${{ matrix.stack }}",
+        "command": "preview",
+        "comment-on-pr": True,
+    }
+    assert job["permissions"]["id-token"] == "write"
+
+
+def test_reusable_workflow_signs_in_with_oidc() -> None:
+    """The Pulumi job signs in with azure/login by federated credential, no client secret,
+    and hands the Harness key from the repository's secrets to pulumi/actions."""
+    document = workflow("pulumi-stack.yml")
+    (job,) = document["jobs"].values()
+    steps = {step["uses"].split("@")[0]: step for step in job["steps"] if "uses" in step}
+    login = steps["azure/login"]["with"]
+    assert set(login) == {"client-id", "tenant-id", "subscription-id"}, "No creds, no secret."
+    assert job["permissions"]["id-token"] == "write"
+    pulumi = steps["pulumi/actions"]
+    assert pulumi["with"]["comment-on-pr"] == "${{ inputs.comment-on-pr }}"
+    assert pulumi["with"]["expect-no-changes"] == "${{ inputs.expect-no-changes }}"
+    assert pulumi["with"]["refresh"] == "${{ inputs.refresh }}"
+    assert pulumi["env"]["ARM_USE_OIDC"] == "true"
+    assert "ARM_CLIENT_SECRET" not in pulumi["env"]
+    assert pulumi["env"]["HARNESS_PLATFORM_API_KEY"] == "${{ secrets.HARNESS_PLATFORM_API_KEY }}"
+    assert job["environment"] == "${{ inputs.environment }}"
+
+
+def test_pulumi_cli_matches_the_sdk_pin() -> None:
+    """The CLI the workflows install is the version of the pulumi SDK in requirements.txt."""
+    pin = re.search(r"^pulumi==(\S+)$", (PROJECT_DIR / "requirements.txt").read_text(), re.M)
+    assert pin, "requirements.txt pins pulumi."
+    assert workflow("pulumi-stack.yml")["env"]["PULUMI_VERSION"] == pin[1]
+
+
+def test_deploys_go_dev_then_staging_then_prod_through_environments() -> None:
+    """A push to main runs up for dev, then staging, then prod, each in its environment."""
+    document = workflow("deploy.yml")
+    assert document["on"]["push"]["branches"] == ["main"]
+    jobs = document["jobs"]
+    previous = "test"
+    for stack in ("dev", "staging", "prod"):
+        job = jobs[stack]
+        assert job["needs"] == previous, f"{stack} should wait for {previous}."
+        assert job["with"] == {"stack": stack, "command": "up", "environment": stack}
+        previous = stack
+
+
+def test_drift_check_runs_on_a_schedule_for_every_stack() -> None:
+    """The drift workflow is scheduled and previews each stack with refresh, expecting nothing."""
+    document = workflow("drift.yml")
+    assert document["on"]["schedule"], "The drift check should run on a schedule."
+    job = document["jobs"]["drift"]
+    assert job["strategy"]["matrix"]["stack"] == list(STACKS)
+    assert job["strategy"]["fail-fast"] is False, "One drifting stack must not hide another."
+    assert job["with"]["command"] == "preview"
+    assert job["with"]["refresh"] is True
+    assert job["with"]["expect-no-changes"] is True
+
+
+def test_stack_matrices_match_the_stack_files() -> None:
+    """Every committed stack file is previewed and drift-checked; no other stack is."""
+    files = sorted(
+        p.name[len("Pulumi.") : -len(".yaml")]
+        for p in (PROJECT_DIR / "stacks").glob("Pulumi.*.yaml")
+    )
+    for name, job in (("pull-request.yml", "preview"), ("drift.yml", "drift")):
+        assert sorted(workflow(name)["jobs"][job]["strategy"]["matrix"]["stack"]) == files
+
+
+@pytest.mark.parametrize("path", sorted(WORKFLOWS.glob("*.yml")), ids=lambda p: p.name)
+def test_workflows_call_make_targets_the_readme_names(path: Path) -> None:
+    """Every make target a workflow runs exists in the Makefile and is named in the README."""
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    readme = (PROJECT_DIR / "README.md").read_text()
+    text = path.read_text()
+    for action in local_actions({"steps": [{"uses": u} for u in re.findall(r"uses: (\S+)", text)]}):
+        text += action.read_text()
+    for target in re.findall(r"\bmake (?:--?[\w-]+ )*([a-z][\w-]*)", text):
+        assert re.search(rf"^{target}:", makefile, re.M), f"`make {target}` is no Makefile target."
+        assert f"make {target}" in readme, f"The README should name `make {target}`."
+
+
+def test_setup_action_installs_from_requirements() -> None:
+    """The setup action installs with make setup, which is pip install -r requirements.txt."""
+    action = load(ACTIONS / "setup" / "action.yml")
+    runs = [step.get("run", "") for step in action["runs"]["steps"]]
+    assert "make setup" in runs
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    assert "pip install --disable-pip-version-check --progress-bar off -r requirements.txt" in (
+        makefile
+    )

@@ -1,0 +1,244 @@
+"""The offline difference: real previews of modified stack files, compared."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import run_config, stack_config
+from tools import diff, offline, preview
+
+REGISTRY = diff.REGISTRY
+ROLE_ASSIGNMENT = diff.ROLE_ASSIGNMENT
+
+
+@pytest.fixture(scope="module")
+def base_config() -> dict[str, Any]:
+    """The committed dev stack's configuration."""
+    return stack_config("dev")
+
+
+@pytest.fixture(scope="module")
+def base_document(base_config: dict[str, Any]) -> dict[str, Any]:
+    """The offline preview document of the committed dev stack, run once."""
+    return run_config(base_config, "dev").to_document()
+
+
+def preview_of(raw: dict[str, Any]) -> dict[str, Any]:
+    """The offline preview document of a modified dev stack file."""
+    return run_config(raw, "dev").to_document()
+
+
+def registries(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """The registry list of the first subscription of a stack config."""
+    return raw["acr-fleet:subscriptions"][0]["registries"]
+
+
+def urns_of(items: Any, type_token: str) -> list[str]:
+    """URNs of the reported resources of one type."""
+    return [item.urn for item in items if item.type == type_token]
+
+
+def test_identical_documents_have_no_difference(base_document: dict[str, Any]) -> None:
+    """A document compared with itself reports nothing and flags nothing."""
+    difference = diff.compare(base_document, copy.deepcopy(base_document))
+    assert difference.empty
+    assert not difference.flags
+    assert "No changes." in diff.render_markdown(difference)
+
+
+def test_added_registry_is_reported_and_not_flagged(
+    base_config: dict[str, Any], base_document: dict[str, Any]
+) -> None:
+    """A registry added to the stack file shows as added, with its role assignment."""
+    raw = copy.deepcopy(base_config)
+    registries(raw).append(
+        {
+            "name": "acrfleetdevnew01",
+            "resourceGroup": "rg-acr-dev",
+            "sku": "Basic",
+            "access": "pull",
+        }
+    )
+    difference = diff.compare(base_document, preview_of(raw))
+    added = urns_of(difference.added, REGISTRY)
+    assert len(added) == 1, f"One registry should be reported as added (got {added})."
+    assert added[0].endswith("::shared-dev-acrfleetdevnew01")
+    assert urns_of(difference.added, ROLE_ASSIGNMENT), "Its role assignment should be added too."
+    assert not difference.removed
+    assert not difference.moved
+    assert not difference.flags, "Adding a registry should flag nothing."
+    text = diff.render_markdown(difference)
+    assert "**Added**" in text
+    assert added[0] in text
+
+
+def test_removed_registry_is_flagged_and_blocks(
+    base_config: dict[str, Any], base_document: dict[str, Any]
+) -> None:
+    """A registry dropped from the stack file is reported removed, flagged and blocking."""
+    raw = copy.deepcopy(base_config)
+    del registries(raw)[1]
+    difference = diff.compare(base_document, preview_of(raw))
+    removed = urns_of(difference.removed, REGISTRY)
+    assert len(removed) == 1
+    assert removed[0].endswith("::shared-dev-acrfleetdevbase01")
+    flagged = {(flag.resource.type, flag.reason, flag.protected) for flag in difference.flags}
+    assert (REGISTRY, "removed", True) in flagged, "A removed registry should be flagged."
+    assert (ROLE_ASSIGNMENT, "removed", False) in flagged, (
+        "Its role assignment should be flagged too, though it is not protected."
+    )
+    assert [flag.resource.urn for flag in difference.blocking] == removed, (
+        "Only the registry, protected by kind, should block."
+    )
+    assert f"PROTECTED registry removed: `{removed[0]}`" in diff.render_markdown(difference)
+
+
+def test_changed_sku_lists_the_input(
+    base_config: dict[str, Any], base_document: dict[str, Any]
+) -> None:
+    """A changed SKU is a change of the registry with sku.name listed, and no flag."""
+    raw = copy.deepcopy(base_config)
+    registries(raw)[0]["sku"] = "Premium"
+    difference = diff.compare(base_document, preview_of(raw))
+    assert not difference.added
+    assert not difference.removed
+    assert not difference.moved
+    (change,) = difference.changed
+    assert change.after.type == REGISTRY
+    assert change.inputs == (diff.InputChange("sku.name", '"Basic"', '"Premium"'),)
+    assert not difference.flags, "A SKU change replaces nothing and should flag nothing."
+    assert '`sku.name`: `"Basic"` -> `"Premium"`' in diff.render_markdown(difference)
+
+
+def test_renamed_key_is_a_flagged_urn_change(
+    base_config: dict[str, Any], base_document: dict[str, Any]
+) -> None:
+    """Renaming a registry's key pairs the old and new URNs by registryName and flags both
+    the registry and its role assignment as replaced."""
+    raw = copy.deepcopy(base_config)
+    registries(raw)[1]["key"] = "base"
+    difference = diff.compare(base_document, preview_of(raw))
+    moved = {change.after.type: change for change in difference.moved}
+    registry = moved[REGISTRY]
+    assert registry.before.urn.endswith("::shared-dev-acrfleetdevbase01")
+    assert registry.after.urn.endswith("::shared-dev-base")
+    assert registry.identity == "registryName=acrfleetdevbase01"
+    assert ROLE_ASSIGNMENT in moved, "The role assignment keeps its GUID name, so it pairs too."
+    assert not urns_of(difference.removed, REGISTRY), "A paired registry is not also 'removed'."
+    assert not urns_of(difference.added, REGISTRY), "A paired registry is not also 'added'."
+    reasons = {(flag.resource.type, flag.reason) for flag in difference.flags}
+    assert (REGISTRY, "URN changed / replaced") in reasons
+    assert (ROLE_ASSIGNMENT, "URN changed / replaced") in reasons
+    assert [flag.resource.type for flag in difference.blocking] == [REGISTRY]
+    text = diff.render_markdown(difference)
+    assert "PROTECTED registry URN changed / replaced" in text
+    assert f"-> `{registry.after.urn}`" in text
+
+
+def test_renamed_registry_under_the_same_key_is_flagged_replaced(
+    base_config: dict[str, Any], base_document: dict[str, Any]
+) -> None:
+    """A new ACR name under a kept key keeps the URN, but Azure replaces the registry."""
+    raw = copy.deepcopy(base_config)
+    registries(raw)[0]["key"] = "acrfleetdevapps01"
+    registries(raw)[0]["name"] = "acrfleetdevapps02"
+    difference = diff.compare(base_document, preview_of(raw))
+    flags = [flag for flag in difference.flags if flag.resource.type == REGISTRY]
+    assert [flag.reason for flag in flags] == ["replaced (registryName changed)"]
+    assert flags[0].protected
+
+
+def test_protect_field_makes_any_removal_blocking(base_document: dict[str, Any]) -> None:
+    """A resource whose old document says protect: true blocks when it is removed."""
+    old = copy.deepcopy(base_document)
+    group = next(r for r in old["resources"] if r["type"] == "azure-native:resources:ResourceGroup")
+    group["protect"] = True
+    new = copy.deepcopy(base_document)
+    new["resources"] = [r for r in new["resources"] if r["urn"] != group["urn"]]
+    difference = diff.compare(old, new)
+    assert [(f.resource.urn, f.reason) for f in difference.blocking] == [(group["urn"], "removed")]
+
+
+def test_secrets_stay_masked(base_config: dict[str, Any], base_document: dict[str, Any]) -> None:
+    """A change that touches secrets reports no secret value, only masks."""
+    raw = copy.deepcopy(base_config)
+    raw["acr-fleet:identity"]["passwordEndDate"] = "2027-09-30T00:00:00Z"
+    new = preview_of(raw)
+    difference = diff.compare(base_document, new)
+    paths = {entry.path for change in difference.changed for entry in change.inputs}
+    assert "endDate" in paths, "The password's end date should be a listed change."
+    text = diff.render_markdown(difference) + json.dumps(difference.to_document())
+    for marker in ("mock-password-", offline.SECURE_PLACEHOLDER, "AAABAFake"):
+        assert marker not in text, f"{marker!r} leaked into the difference."
+
+
+def test_flatten_indexes_lists_of_objects_only() -> None:
+    """Nested inputs flatten to dotted paths; scalar lists stay one value."""
+    rows = diff.flatten({"sku": {"name": "Basic"}, "tags": ["a", "b"], "rules": [{"ip": "1"}]})
+    assert rows == {"sku.name": '"Basic"', "tags": '["a", "b"]', "rules[0].ip": '"1"'}
+
+
+def test_empty_base_reports_everything_added(base_document: dict[str, Any]) -> None:
+    """A stack new in this change is compared with an empty document: all added."""
+    difference = diff.compare(diff.empty_document("dev"), base_document)
+    assert len(difference.added) == len(base_document["resources"])
+    assert not difference.flags
+
+
+def test_command_exits_3_when_a_protected_resource_goes(
+    capsys: pytest.CaptureFixture[str], base_config: dict[str, Any], tmp_path: Path
+) -> None:
+    """`--diff` against a saved document with an extra registry prints the flag and exits 3."""
+    raw = copy.deepcopy(base_config)
+    registries(raw).append(
+        {
+            "name": "acrfleetdevold01",
+            "resourceGroup": "rg-acr-dev",
+            "sku": "Basic",
+            "access": "pull",
+        }
+    )
+    saved = tmp_path / "old.json"
+    saved.write_text(json.dumps(preview_of(raw)))
+    status = preview.main(["dev", "--diff", str(saved)])
+    out = capsys.readouterr().out
+    assert status == preview.PROTECTED_REMOVAL
+    assert "PROTECTED registry removed" in out
+    assert "acrfleetdevold01" in out
+
+
+def test_command_rejects_a_document_it_cannot_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`--diff` with a file that is not a preview document fails before running anything."""
+    saved = tmp_path / "old.json"
+    saved.write_text('{"not": "a preview"}')
+    assert preview.main(["dev", "--diff", str(saved)]) == 1
+    assert "not an offline preview document" in capsys.readouterr().err
+
+
+def test_json_form_lists_every_section(
+    base_config: dict[str, Any], base_document: dict[str, Any]
+) -> None:
+    """The JSON difference names its sections and counts the blocking flags."""
+    raw = copy.deepcopy(base_config)
+    registries(raw)[1]["key"] = "base"
+    document = diff.compare(base_document, preview_of(raw)).to_document()
+    assert set(document) == {
+        "stack",
+        "added",
+        "removed",
+        "changed",
+        "urnChanged",
+        "flags",
+        "blocking",
+    }
+    assert document["blocking"] == 1
+    moved = {item["type"]: item for item in document["urnChanged"]}
+    assert moved[REGISTRY]["previousUrn"].endswith("::shared-dev-acrfleetdevbase01")
+    json.dumps(document)

@@ -1,0 +1,390 @@
+"""The difference between two offline preview documents.
+
+Pure functions over two ``tools.preview --json`` documents: what a change to the
+program or a stack file would add, remove and change, resource by resource, and
+which of those changes could lose a registry or a role assignment.
+
+Pulumi identifies a resource by its URN. A URN that disappears is a delete, even
+when a resource with a new URN stands for the same Azure object: renaming a
+registry's logical key removes the old resource and adds a new one, and without
+an alias ``pulumi up`` deletes the registry and creates it again. Such pairs are
+recognised here by the inputs that name the cloud object (``registryName`` for a
+registry, the GUID name of a role assignment, ...) and reported as "URN changed /
+replaced".
+
+Inputs in the documents are already masked: a secret reads ``[secret]`` on both
+sides, so a changed secret value does not show as a change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+REGISTRY = "azure-native:containerregistry:Registry"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+
+WATCHED_TYPES: Mapping[str, str] = {REGISTRY: "registry", ROLE_ASSIGNMENT: "role assignment"}
+"""Types whose removal or replacement is flagged, with the word used for them."""
+
+PROTECTED_KINDS = frozenset({REGISTRY})
+"""Types treated as protected whatever their ``protect`` option: a registry holds
+every image a company ships, and deleting one cannot be undone."""
+
+IDENTITY_INPUTS: Mapping[str, tuple[str, ...]] = {
+    REGISTRY: ("registryName",),
+    ROLE_ASSIGNMENT: ("roleAssignmentName",),
+    "azure-native:resources:ResourceGroup": ("resourceGroupName",),
+    "azure-native:managedidentity:UserAssignedIdentity": ("resourceGroupName", "resourceName"),
+    "azuread:index/application:Application": ("displayName",),
+    "pulumi:providers:azure-native": ("subscriptionId",),
+    "pulumi:providers:azuread": ("tenantId",),
+}
+"""Inputs that name the cloud object a resource manages, per type. Harness
+entities are named by identifier and scope (see ``identity_of``)."""
+
+HARNESS_IDENTITY_INPUTS = ("identifier", "orgId", "projectId")
+UNKNOWN = "[unknown]"
+
+
+@dataclasses.dataclass(frozen=True)
+class Resource:
+    """A resource as the report names it."""
+
+    urn: str
+    type: str
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class InputChange:
+    """One input whose value differs; values are JSON text, ``None`` when absent."""
+
+    path: str
+    before: str | None
+    after: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """A resource present on both sides, under one URN or under two."""
+
+    before: Resource
+    after: Resource
+    inputs: tuple[InputChange, ...]
+    """Changed inputs, and the engine-level fields ``(parent)``, ``(provider)``,
+    ``(protect)`` and ``(importId)``."""
+    identity: str = ""
+    """For a URN change: the identity both URNs share, like ``registryName=acr01``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Flag:
+    """A registry or role assignment that would be removed or replaced, or any
+    resource with ``protect`` set that would be."""
+
+    resource: Resource
+    reason: str
+    """``removed``, ``URN changed / replaced`` or ``replaced (<input> changed)``."""
+    protected: bool
+    """True when the resource is protected (``protect`` set, or a registry)."""
+    new_urn: str = ""
+
+    @property
+    def kind(self) -> str:
+        """The word for the resource's type: 'registry', 'role assignment', or the type."""
+        return WATCHED_TYPES.get(self.resource.type, self.resource.type)
+
+
+@dataclasses.dataclass(frozen=True)
+class Difference:
+    """Everything that differs between two documents."""
+
+    stack: str
+    added: tuple[Resource, ...]
+    removed: tuple[Resource, ...]
+    changed: tuple[Change, ...]
+    """Same URN, different inputs or options."""
+    moved: tuple[Change, ...]
+    """A removed and an added resource of one type naming the same cloud object."""
+    flags: tuple[Flag, ...]
+
+    @property
+    def blocking(self) -> tuple[Flag, ...]:
+        """Flags on protected resources: the reason for a non-zero exit status."""
+        return tuple(flag for flag in self.flags if flag.protected)
+
+    @property
+    def empty(self) -> bool:
+        """True when the documents describe the same resources with the same inputs."""
+        return not (self.added or self.removed or self.changed or self.moved)
+
+    def to_document(self) -> dict[str, Any]:
+        """The difference as one JSON-ready document."""
+
+        def resource(item: Resource) -> dict[str, str]:
+            return {"urn": item.urn, "type": item.type, "name": item.name}
+
+        def change(item: Change) -> dict[str, Any]:
+            return {
+                "urn": item.after.urn,
+                "previousUrn": item.before.urn if item.before.urn != item.after.urn else "",
+                "type": item.after.type,
+                "identity": item.identity,
+                "inputs": [dataclasses.asdict(entry) for entry in item.inputs],
+            }
+
+        return {
+            "stack": self.stack,
+            "added": [resource(item) for item in self.added],
+            "removed": [resource(item) for item in self.removed],
+            "changed": [change(item) for item in self.changed],
+            "urnChanged": [change(item) for item in self.moved],
+            "flags": [
+                {
+                    **resource(flag.resource),
+                    "kind": flag.kind,
+                    "reason": flag.reason,
+                    "protected": flag.protected,
+                    "newUrn": flag.new_urn,
+                }
+                for flag in self.flags
+            ],
+            "blocking": len(self.blocking),
+        }
+
+
+def empty_document(stack: str = "") -> dict[str, Any]:
+    """A document with no resources: the base of a stack that did not exist yet."""
+    return {"project": "", "stack": stack, "resources": [], "outputs": {}, "warnings": []}
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, str]:
+    """Nested inputs as ``{"sku.name": '"Basic"', ...}`` with JSON-text values.
+
+    Lists of scalars stay one value (tags, delegate selectors); lists that hold
+    objects are indexed, ``credentials[0].username``.
+    """
+    if isinstance(value, dict) and value:
+        rows: dict[str, str] = {}
+        for key in sorted(value):
+            rows.update(flatten(value[key], f"{prefix}.{key}" if prefix else str(key)))
+        return rows
+    if isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+        rows = {}
+        for index, item in enumerate(value):
+            rows.update(flatten(item, f"{prefix}[{index}]"))
+        return rows
+    if prefix == "" and value == {}:
+        return {}
+    return {prefix: json.dumps(value, sort_keys=True)}
+
+
+def input_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[InputChange, ...]:
+    """Inputs and engine options that differ between two versions of one resource."""
+    old = flatten(before.get("inputs") or {})
+    new = flatten(after.get("inputs") or {})
+    for field in ("parent", "provider", "protect", "importId"):
+        old_value, new_value = _option(before, field), _option(after, field)
+        if old_value != new_value:
+            old[f"({field})"] = json.dumps(old_value)
+            new[f"({field})"] = json.dumps(new_value)
+    return tuple(
+        InputChange(path, old.get(path), new.get(path))
+        for path in sorted(set(old) | set(new))
+        if old.get(path) != new.get(path)
+    )
+
+
+def _option(resource: Mapping[str, Any], field: str) -> Any:
+    value = resource.get(field)
+    if field == "provider" and isinstance(value, str):
+        # 'urn::id': the id part is an engine detail; the provider's URN names it.
+        return value.rsplit("::", 1)[0] if value else ""
+    if field == "protect":
+        return bool(value)
+    return value or ""
+
+
+def identity_of(resource: Mapping[str, Any]) -> str:
+    """The inputs that name the cloud object a resource manages, as
+    ``name=value`` text, or '' when the type has none or one is unknown."""
+    type_token = str(resource.get("type", ""))
+    inputs = resource.get("inputs") or {}
+    if type_token.startswith("harness:"):
+        keys: Sequence[str] = HARNESS_IDENTITY_INPUTS
+        if not inputs.get("identifier"):
+            return ""
+    else:
+        keys = IDENTITY_INPUTS.get(type_token, ())
+        if not keys or any(not inputs.get(key) for key in keys):
+            return ""
+    parts = []
+    for key in keys:
+        value = inputs.get(key)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str) or value == UNKNOWN:
+            return ""
+        # Azure names are case-insensitive; Harness identifiers are not.
+        parts.append(f"{key}={value if type_token.startswith('harness:') else value.lower()}")
+    return ", ".join(parts)
+
+
+def is_protected(resource: Mapping[str, Any]) -> bool:
+    """True when removing the resource must not pass silently."""
+    return bool(resource.get("protect")) or resource.get("type") in PROTECTED_KINDS
+
+
+def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> Difference:
+    """What turning the ``old`` document into the ``new`` one would do."""
+    before = _by_urn(old)
+    after = _by_urn(new)
+    removed_urns = sorted(set(before) - set(after))
+    added_urns = sorted(set(after) - set(before))
+    moved = _pair_moves([before[u] for u in removed_urns], [after[u] for u in added_urns])
+    moved_old = {change.before.urn for change in moved}
+    moved_new = {change.after.urn for change in moved}
+
+    changed = []
+    flags = []
+    for urn in sorted(set(before) & set(after)):
+        entries = input_changes(before[urn], after[urn])
+        if not entries:
+            continue
+        changed.append(Change(_resource(before[urn]), _resource(after[urn]), entries))
+        replaced_by = _replacing_input(before[urn], entries)
+        if replaced_by and _watched(before[urn]):
+            flags.append(
+                Flag(
+                    _resource(before[urn]),
+                    f"replaced ({replaced_by} changed)",
+                    is_protected(before[urn]),
+                )
+            )
+
+    for change in moved:
+        if _watched(before[change.before.urn]):
+            flags.append(
+                Flag(
+                    change.before,
+                    "URN changed / replaced",
+                    is_protected(before[change.before.urn]),
+                    new_urn=change.after.urn,
+                )
+            )
+    removed = [before[urn] for urn in removed_urns if urn not in moved_old]
+    flags.extend(
+        Flag(_resource(item), "removed", is_protected(item)) for item in removed if _watched(item)
+    )
+    return Difference(
+        stack=str(new.get("stack") or old.get("stack") or ""),
+        added=tuple(_resource(after[urn]) for urn in added_urns if urn not in moved_new),
+        removed=tuple(_resource(item) for item in removed),
+        changed=tuple(changed),
+        moved=tuple(moved),
+        flags=tuple(sorted(flags, key=lambda flag: (not flag.protected, flag.resource.urn))),
+    )
+
+
+def _watched(resource: Mapping[str, Any]) -> bool:
+    return resource.get("type") in WATCHED_TYPES or bool(resource.get("protect"))
+
+
+def _replacing_input(resource: Mapping[str, Any], entries: Iterable[InputChange]) -> str:
+    """The identity input whose change makes Azure replace the resource, if any."""
+    keys = IDENTITY_INPUTS.get(str(resource.get("type")), ())
+    changed_paths = {entry.path for entry in entries}
+    return next((key for key in keys if key in changed_paths), "")
+
+
+def _by_urn(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    resources = document.get("resources")
+    if not isinstance(resources, list):
+        raise ValueError("not an offline preview document: it has no 'resources' list")
+    return {str(item["urn"]): item for item in resources}
+
+
+def _resource(item: Mapping[str, Any]) -> Resource:
+    return Resource(urn=str(item["urn"]), type=str(item["type"]), name=str(item["name"]))
+
+
+def _pair_moves(
+    removed: Sequence[Mapping[str, Any]], added: Sequence[Mapping[str, Any]]
+) -> list[Change]:
+    """Pair removed and added resources of one type that share an identity."""
+    candidates: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for item in added:
+        identity = identity_of(item)
+        if identity:
+            candidates.setdefault((str(item["type"]), identity), []).append(item)
+    pairs = []
+    for item in removed:
+        identity = identity_of(item)
+        matches = candidates.get((str(item["type"]), identity)) if identity else None
+        if not matches:
+            continue
+        partner = matches.pop(0)
+        pairs.append(
+            Change(_resource(item), _resource(partner), input_changes(item, partner), identity)
+        )
+    return sorted(pairs, key=lambda change: change.before.urn)
+
+
+def render_markdown(difference: Difference, title: str = "") -> str:
+    """The difference as Markdown, for a terminal or a GitHub job summary."""
+    lines = [f"### {title or f'Offline difference: {difference.stack}'}", ""]
+    if difference.empty:
+        return "\n".join([*lines, "No changes.", ""])
+    lines.append(
+        f"{len(difference.added)} added, {len(difference.removed)} removed, "
+        f"{len(difference.changed)} changed, {len(difference.moved)} URN changed."
+    )
+    lines.append("")
+    if difference.flags:
+        lines.append("**Flagged**")
+        lines.append("")
+        for flag in difference.flags:
+            marker = "PROTECTED " if flag.protected else ""
+            target = f" -> `{flag.new_urn}`" if flag.new_urn else ""
+            lines.append(f"- {marker}{flag.kind} {flag.reason}: `{flag.resource.urn}`{target}")
+        lines.append("")
+    sections: list[tuple[str, Sequence[Resource]]] = [
+        ("Added", difference.added),
+        ("Removed", difference.removed),
+    ]
+    for heading, items in sections:
+        if items:
+            lines.append(f"**{heading}**")
+            lines.append("")
+            lines.extend(f"- `{item.type}` `{item.urn}`" for item in items)
+            lines.append("")
+    if difference.moved:
+        lines.append("**URN changed / replaced**")
+        lines.append("")
+        for change in difference.moved:
+            lines.append(
+                f"- `{change.before.urn}` -> `{change.after.urn}` (same {change.identity})"
+            )
+            lines.extend(_input_lines(change.inputs))
+        lines.append("")
+    if difference.changed:
+        lines.append("**Changed**")
+        lines.append("")
+        for change in difference.changed:
+            lines.append(f"- `{change.after.urn}`")
+            lines.extend(_input_lines(change.inputs))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _input_lines(entries: Iterable[InputChange]) -> list[str]:
+    return [
+        f"  - `{entry.path}`: {_shown(entry.before)} -> {_shown(entry.after)}" for entry in entries
+    ]
+
+
+def _shown(value: str | None) -> str:
+    return "(absent)" if value is None else f"`{value}`"
