@@ -426,6 +426,58 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
         "subscriptions[0].registries[1].previousKey",
         "must name a registry key that is no longer in use",
     ),
+    # --- SKU-gated features, one row per feature
+    (
+        "geo-replication-on-basic",
+        lambda r: registry(r).update(replications=[{"location": "northeurope"}]),
+        "subscriptions[0].registries[0].replications",
+        "geo-replication needs sku 'Premium' (got 'Basic')",
+    ),
+    (
+        "zone-redundancy-on-standard",
+        lambda r: registry(r, 1).update(zoneRedundancy=True),
+        "subscriptions[0].registries[1].zoneRedundancy",
+        "zone redundancy needs sku 'Premium' (got 'Standard')",
+    ),
+    (
+        "retention-on-basic",
+        lambda r: registry(r).update(retentionDays=7),
+        "subscriptions[0].registries[0].retentionDays",
+        "a retention policy needs sku 'Premium'",
+    ),
+    (
+        "closed-network-on-standard",
+        lambda r: registry(r, 1).update(publicNetworkAccess=False),
+        "subscriptions[0].registries[1].publicNetworkAccess",
+        "needs sku 'Premium'",
+    ),
+    (
+        "ip-rules-on-basic",
+        lambda r: registry(r).update(ipAllowList=["203.0.113.0/26"]),
+        "subscriptions[0].registries[0].ipAllowList",
+        "IP network rules needs sku 'Premium'",
+    ),
+    # --- identity modes
+    (
+        "docker-connector-without-a-secret",
+        lambda r: sub(r).update(
+            identity={"auth": "oidc"},
+        ),
+        "subscriptions[0].registries[0].dockerConnector",
+        "dockerSecret: true",
+    ),
+    (
+        "managed-identity-with-secret-auth",
+        lambda r: sub(r, 1)["identity"].update(auth="secret"),
+        "subscriptions[1].identity.auth",
+        "use 'oidc' or 'delegate'",
+    ),
+    (
+        "oidc-host-with-scheme",
+        lambda r: harness(r).update(oidcHost="https://app.harness.io/"),
+        "harness.oidcHost",
+        "must be a bare lower-case host name like app.harness.io",
+    ),
 ]
 
 
