@@ -23,6 +23,7 @@ import logging
 import re
 import runpy
 import sys
+import threading
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -366,6 +367,27 @@ class RecordingMonitor(mocks.MockMonitor):
         self._by_urn: dict[str, Registration] = {}
         self.stack_outputs: dict[str, Any] = {}
         self._disabled = disabled_default_providers
+        self.thread_loops: list[asyncio.AbstractEventLoop] = []
+        self._loops_lock = threading.Lock()
+
+    def _adopt_thread_loop(self) -> None:
+        """Give an executor thread its event loop ourselves, so the run can close
+        it; the SDK's mock would create one that is only collected at exit."""
+        try:
+            asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            with self._loops_lock:
+                self.thread_loops.append(loop)
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self._adopt_thread_loop()
+        return super().Invoke(request)
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self._adopt_thread_loop()
+        return super().ReadResource(request)
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """The URN the engine gives: every ancestor's type, the stack's excluded.
@@ -414,6 +436,7 @@ class RecordingMonitor(mocks.MockMonitor):
         return list(dict.fromkeys(found))
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self._adopt_thread_loop()
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             return super().RegisterResource(request)
@@ -454,6 +477,7 @@ class RecordingMonitor(mocks.MockMonitor):
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self._adopt_thread_loop()
         outputs = _struct(request.outputs)
         if request.urn in self._by_urn:
             self._by_urn[request.urn].outputs = outputs
@@ -662,7 +686,11 @@ def execute(
     finally:
         runtime_config.set_all_config({}, [])
         settings.ROOT.set(None)
+        # Stop the executor threads, then close the loops they were given.
+        loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
+        for thread_loop in monitor.thread_loops:
+            thread_loop.close()
         asyncio.set_event_loop(None)
         if added_path:
             sys.path.remove(str(project_dir))
