@@ -69,13 +69,17 @@ def _validator(rule: rules.Rule) -> Any:
 
 
 def policies() -> list[Policy]:
-    """One mandatory ResourceValidationPolicy per rule."""
+    """One ResourceValidationPolicy per rule, at the rule's enforcement level."""
     return [
         ResourceValidationPolicy(
             name=rule.name,
             description=rule.description,
             validate=_validator(rule),
-            enforcement_level=EnforcementLevel.MANDATORY,
+            enforcement_level=(
+                EnforcementLevel.ADVISORY
+                if rule.enforcement == "advisory"
+                else EnforcementLevel.MANDATORY
+            ),
             config_schema=(
                 PolicyConfigSchema(properties={k: dict(v) for k, v in rule.config_schema.items()})
                 if rule.config_schema

@@ -1,4 +1,4 @@
-"""acr-fleet's mandatory policies, as pure functions over one resource.
+"""acr-fleet's policies, as pure functions over one resource.
 
 Each rule looks at a resource's type, its plain inputs (camelCase, as the engine
 hands them to a policy pack), its URN (which names the stack) and what is known
@@ -16,7 +16,7 @@ import dataclasses
 import datetime
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 
 class _Unknown:
@@ -64,10 +64,47 @@ _ROLE_DEFINITION = re.compile(
     r"/roleDefinitions/(?P<guid>[0-9a-fA-F-]{36})$",
     re.IGNORECASE,
 )
+_TENANT_ROLE_DEFINITION = re.compile(
+    r"^/providers/Microsoft\.Authorization/roleDefinitions/[0-9a-fA-F-]{36}$", re.IGNORECASE
+)
+_RFC3339 = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?)"
+    r"(?P<offset>[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
 # A Harness reference: an identifier, prefixed account. or org. when the entity
 # lives at a wider scope. Secret identifiers may also contain '-'.
 _HARNESS_REFERENCE = re.compile(r"^(?:account\.|org\.)?[A-Za-z_][0-9A-Za-z_$-]{0,127}$")
-_SECRET_WORDS = ("password", "secret", "token", "apikey", "accesskey", "privatekey", "passphrase")
+# A field is a credential when one of its words is one of these (password,
+# apiKey, privateKeyWo, azureClientSecretKey, ...) and its last word is not one
+# of _PLAIN_WORDS (secretManagerIdentifier, keyName, tokenUrl, passwordWoVersion).
+# Everything inside a credential field is a credential too, except ...Ref fields
+# and plain ones (usernamePassword: {username, passwordRef}).
+_CREDENTIAL_WORDS = frozenset({"password", "passwd", "passphrase", "secret", "token", "key"})
+_PLAIN_WORDS = frozenset(
+    {
+        "algorithm",
+        "arn",
+        "email",
+        "id",
+        "identifier",
+        "name",
+        "path",
+        "prefix",
+        "region",
+        "ring",
+        "type",
+        "url",
+        "user",
+        "username",
+        "version",
+    }
+)
+# Fields pulumi-harness documents as references to a Harness secret although
+# their names do not end in Ref, by connector type and path.
+_REFERENCE_FIELDS: Final = {
+    "harness:platform/vaultConnector:VaultConnector": frozenset({"authToken", "secretId"}),
+    "harness:platform/azureKeyVaultConnector:AzureKeyVaultConnector": frozenset({"secretKey"}),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,7 +141,7 @@ class Context:
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
-    """One mandatory policy."""
+    """One policy, mandatory unless said otherwise."""
 
     name: str
     """Policy name, as `pulumi preview` reports it."""
@@ -116,6 +153,8 @@ class Rule:
     """The violations in one resource; empty when it complies."""
     config_schema: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     """JSON schema of each configuration property, with its default."""
+    enforcement: Literal["mandatory", "advisory"] = "mandatory"
+    """Whether a violation stops the update or is only reported."""
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -131,8 +170,21 @@ class Rule:
         return self.check(resource, Context(config={**self.defaults, **config}, now=now))
 
 
-def _is_connector(type_token: str) -> bool:
-    return type_token.startswith("harness:platform/") and type_token.endswith("Connector")
+def is_connector(type_token: str) -> bool:
+    """True for every Harness connector type: module ``platform`` and a type name
+    containing 'connector' in any case.
+
+    The provider names connectors both ways round (``DockerConnector``,
+    ``ConnectorJdbc``), and each release adds some; a pattern keeps up with them
+    where a list copied from one SDK version would silently miss the next one's.
+    tests/policy checks it against every resource type of the installed SDK."""
+    package, _, rest = type_token.partition(":")
+    module, _, name = rest.partition(":")
+    return (
+        package == "harness"
+        and module.split("/", 1)[0] == "platform"
+        and "connector" in name.lower()
+    )
 
 
 # --- registries -----------------------------------------------------------------
@@ -177,14 +229,25 @@ def _role_assignment(resource: Resource, _: Context) -> list[str]:
     props = resource.props
     problems = []
     principal_type = props.get("principalType")
-    if principal_type is not UNKNOWN and not principal_type:
+    if principal_type is not UNKNOWN and principal_type != "ServicePrincipal":
         problems.append(
-            "principalType must be set (ServicePrincipal for applications and managed "
-            "identities): a principal created seconds earlier is otherwise reported not found."
+            f"principalType must be ServicePrincipal (got {principal_type!r}): acr-fleet "
+            "assigns roles only to service principals and managed identities, and a "
+            "principal created seconds earlier is otherwise reported not found."
         )
     definition, scope = props.get("roleDefinitionId"), props.get("scope")
+    scope_missing = scope is None or (isinstance(scope, str) and not scope.strip())
+    if scope_missing:
+        problems.append("scope must be set to the registry, resource group or vault granted.")
     if definition is UNKNOWN or scope is UNKNOWN:
         return problems
+    if _TENANT_ROLE_DEFINITION.match(str(definition or "")):
+        return [
+            *problems,
+            f"roleDefinitionId {definition!r} is in the tenant form; acr-fleet builds "
+            "/subscriptions/<subscription>/providers/Microsoft.Authorization/roleDefinitions/"
+            "<guid> in the scope's subscription, or the id differs on every preview.",
+        ]
     match = _ROLE_DEFINITION.match(str(definition or ""))
     guid = match["guid"].lower() if match else None
     if guid not in ALLOWED_ROLES:
@@ -194,8 +257,10 @@ def _role_assignment(resource: Resource, _: Context) -> list[str]:
             f"roleDefinitionId {definition!r} is not one of the roles acr-fleet grants "
             f"({allowed}).",
         ]
+    if scope_missing:
+        return problems
     role = ALLOWED_ROLES[guid]
-    kind = scope_kind(str(scope or ""))
+    kind = scope_kind(str(scope))
     wanted = {READER: "resource group", KEY_VAULT_SECRETS_USER: "key vault"}.get(guid, "registry")
     if kind != wanted:
         problems.append(
@@ -218,6 +283,26 @@ def _role_assignment(resource: Resource, _: Context) -> list[str]:
 # --- application passwords ------------------------------------------------------------
 
 
+def parse_rfc3339(text: str) -> datetime.datetime | None:
+    """The instant an RFC 3339 date-time names (T or t, Z or z or an offset, any
+    fraction of a second), or None when ``text`` is not one."""
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        return None
+    offset = "+00:00" if match["offset"] in ("Z", "z") else match["offset"]
+    try:
+        return datetime.datetime.fromisoformat(f"{match['date']}T{match['time']}{offset}")
+    except ValueError:  # a day or an hour out of range
+        return None
+
+
+def _end_date(props: Mapping[str, Any]) -> datetime.datetime | None:
+    """A password's parsed endDate; None when it is unknown, missing or malformed
+    (application-password-max-lifetime reports those)."""
+    end = props.get("endDate")
+    return parse_rfc3339(end) if isinstance(end, str) else None
+
+
 def _password_lifetime(resource: Resource, context: Context) -> list[str]:
     props = resource.props
     maximum = int(context.config["maxLifetimeDays"])
@@ -231,12 +316,12 @@ def _password_lifetime(resource: Resource, context: Context) -> list[str]:
         return []
     if not isinstance(end, str) or not end:
         return [f"endDate must be set, no more than {maximum} days ahead."]
-    try:
-        end_date = datetime.datetime.fromisoformat(end.replace("Z", "+00:00"))
-    except ValueError:
-        return [f"endDate must be an RFC 3339 date with a time zone (got {end!r})."]
-    if end_date.tzinfo is None:
-        return [f"endDate must carry a time zone (got {end!r})."]
+    end_date = parse_rfc3339(end)
+    if end_date is None:
+        return [
+            "endDate must be an RFC 3339 date-time with a time zone, such as "
+            f"2027-06-30T00:00:00Z or 2027-06-30T02:00:00+02:00 (got {end!r})."
+        ]
     latest = context.now + datetime.timedelta(days=maximum)
     if end_date > latest:
         return [
@@ -246,56 +331,128 @@ def _password_lifetime(resource: Resource, context: Context) -> list[str]:
     return []
 
 
+def _password_not_expired(resource: Resource, context: Context) -> list[str]:
+    end_date = _end_date(resource.props)
+    if end_date is None or end_date > context.now:
+        return []
+    return [
+        f"endDate {resource.props['endDate']} has passed (the policy ran at "
+        f"{context.now.isoformat(timespec='seconds')}): an expired password no longer "
+        "signs in, so Harness loses access; set a new end date in config to rotate it."
+    ]
+
+
+def _password_expiry_near(resource: Resource, context: Context) -> list[str]:
+    end_date = _end_date(resource.props)
+    days = int(context.config["warningDays"])
+    soon = context.now + datetime.timedelta(days=days)
+    if end_date is None or not context.now < end_date <= soon:
+        return []
+    return [
+        f"endDate {resource.props['endDate']} is less than {days} days away; set a later "
+        "end date in config to rotate the password before Harness loses access."
+    ]
+
+
 # --- Harness ---------------------------------------------------------------------------
 
 
-def _secret_fields(value: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
-    """(path, key, value) of every field that refers to or holds a credential."""
+def _words(key: str) -> list[str]:
+    """A field name's words, lower-cased: 'privateKeyRef' -> ['private', 'key', 'ref']."""
+    return [
+        word.lower()
+        for part in key.split("_")
+        for word in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", part)
+    ]
+
+
+def _field_kind(key: str) -> str:
+    """'reference' for a ...Ref field, 'credential' for a field that holds (or
+    groups) a password, token, key or secret, 'plain' for a name, identifier,
+    URL or similar that never does, and '' for anything else."""
+    words = _words(key)
+    if not words:
+        return ""
+    if words[-1] == "ref":
+        return "reference"
+    if words[-1] in _PLAIN_WORDS:
+        return "plain"
+    if any(word in _CREDENTIAL_WORDS for word in words):
+        return "credential"
+    return ""
+
+
+def _reference_problems(path: str, value: Any) -> Iterator[str]:
+    if value is UNKNOWN or value is None:
+        return
+    if not isinstance(value, str) or not _HARNESS_REFERENCE.fullmatch(value):
+        yield (
+            f"{path} must reference a Harness secret by identifier, optionally "
+            f"prefixed account. or org. (got something else)."
+        )
+
+
+def _inline_credentials(
+    value: Any, path: str, in_credential: bool, references: frozenset[str]
+) -> Iterator[str]:
+    """Problems with every credential under ``value``: a literal anywhere inside a
+    credential field (however deeply nested in objects and lists), and a
+    reference field that does not hold a Harness reference."""
+    if value is UNKNOWN or value is None or isinstance(value, bool):
+        return
     if isinstance(value, Mapping):
         for key in value:
-            item = value[key]
             item_path = f"{path}.{key}" if path else str(key)
-            if isinstance(item, Mapping | list):
-                yield from _secret_fields(item, item_path)
-            elif key.endswith("Ref") or any(word in key.lower() for word in _SECRET_WORDS):
-                yield item_path, str(key), item
+            kind = "reference" if item_path in references else _field_kind(str(key))
+            if kind == "reference":
+                yield from _reference_problems(item_path, value[key])
+            else:
+                inside = kind == "credential" or (in_credential and kind != "plain")
+                yield from _inline_credentials(value[key], item_path, inside, references)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _secret_fields(item, f"{path}[{index}]")
+            yield from _inline_credentials(item, f"{path}[{index}]", in_credential, references)
+    elif in_credential:
+        yield (
+            f"{path} holds a credential inline; store it as a Harness secret and "
+            f"reference it through a ...Ref field."
+        )
 
 
 def _connector_secrets(resource: Resource, _: Context) -> list[str]:
-    problems = []
-    for path, key, value in _secret_fields(resource.props):
-        if value is UNKNOWN or value is None:
-            continue
-        if not key.endswith("Ref"):
-            problems.append(
-                f"{path} holds a credential inline; store it as a Harness secret and "
-                f"reference it through a ...Ref field."
-            )
-        elif not _HARNESS_REFERENCE.fullmatch(str(value)):
-            problems.append(
-                f"{path} must reference a Harness secret by identifier, optionally "
-                f"prefixed account. or org. (got something else)."
-            )
-    return problems
+    references = _REFERENCE_FIELDS.get(resource.type, frozenset())
+    return list(_inline_credentials(resource.props, "", False, references))
 
 
 def _prod_delegates(resource: Resource, context: Context) -> list[str]:
     if resource.stack not in context.config["productionStacks"]:
         return []
+    problems = []
+    if resource.props.get("executeOnDelegate") is False:
+        problems.append(
+            f"executeOnDelegate must not be false in the {resource.stack} stack: "
+            "production connectors run on delegates, never on the Harness platform."
+        )
     selectors = resource.props.get("delegateSelectors")
     if selectors is UNKNOWN:
-        return []
-    problems = []
+        return problems
     if not selectors:
         problems.append(
             f"delegateSelectors must name at least one delegate in the {resource.stack} stack "
             "(acr-fleet:harness.delegateSelectors)."
         )
-    if resource.props.get("executeOnDelegate") is False:
-        problems.append("executeOnDelegate must not be false when delegates are selected.")
+        return problems
+    if not isinstance(selectors, list):
+        return [
+            *problems,
+            f"delegateSelectors must be a list of delegate tags (got {selectors!r}).",
+        ]
+    for index, selector in enumerate(selectors):
+        if selector is not UNKNOWN and (not isinstance(selector, str) or not selector.strip()):
+            problems.append(
+                f"delegateSelectors[{index}] must name a delegate tag (got {selector!r}): "
+                "an empty selector matches no delegate."
+            )
     return problems
 
 
@@ -340,15 +497,31 @@ RULES: Final[Sequence[Rule]] = (
         },
     ),
     Rule(
+        name="application-password-not-expired",
+        description="Application passwords end after the time the policy runs.",
+        applies=lambda t: t == PASSWORD_TYPE,
+        check=_password_not_expired,
+    ),
+    Rule(
+        name="application-password-expiry-warning",
+        description="Application passwords ending within warningDays are reported (advisory).",
+        applies=lambda t: t == PASSWORD_TYPE,
+        check=_password_expiry_near,
+        config_schema={
+            "warningDays": {"type": "integer", "minimum": 1, "default": 30},
+        },
+        enforcement="advisory",
+    ),
+    Rule(
         name="harness-connectors-reference-secrets",
         description="Harness connectors reference Harness secrets and hold no credential inline.",
-        applies=_is_connector,
+        applies=is_connector,
         check=_connector_secrets,
     ),
     Rule(
         name="harness-prod-connectors-use-delegates",
         description="Harness connectors of production stacks run on selected delegates.",
-        applies=_is_connector,
+        applies=is_connector,
         check=_prod_delegates,
         config_schema={
             "productionStacks": {
@@ -365,7 +538,7 @@ RULES: Final[Sequence[Rule]] = (
         check=_secret_text_is_secret,
     ),
 )
-"""Every mandatory rule, in the order the pack lists them."""
+"""Every rule, in the order the pack lists them."""
 
 
 def violations(
@@ -377,6 +550,8 @@ def violations(
     maps rule names to their configuration."""
     found = []
     for rule in RULES:
+        if rule.enforcement != "mandatory":
+            continue
         for message in rule.violations(resource, (config or {}).get(rule.name, {}), now):
             found.append((rule.name, message))
     return found

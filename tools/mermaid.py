@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from components import roles
+from policy.rules import is_connector
 
 AZURE_PROVIDER = "pulumi:providers:azure-native"
 REGISTRY = "azure-native:containerregistry:Registry"
@@ -58,11 +59,6 @@ LOGIN_SERVER_URL = re.compile(r"^https://(?P<name>[a-z0-9]+)\.azurecr\.io/?$", r
 
 BEGIN_MARKER = "<!-- BEGIN GENERATED: {stack} diagram (make diagram) -->"
 END_MARKER = "<!-- END GENERATED: {stack} diagram -->"
-
-
-def is_connector(type_token: str) -> bool:
-    """True for a Harness connector type of any kind."""
-    return type_token.startswith("harness:platform/") and type_token.endswith("Connector")
 
 
 def escape(text: str) -> str:

@@ -40,11 +40,17 @@ def run_policy(name: str, type_token: str, props: dict[str, Any], **options: Any
     return reported
 
 
-def test_one_mandatory_policy_per_rule() -> None:
-    """The pack has one mandatory policy per rule, under the rule's name."""
+def test_one_policy_per_rule_at_its_enforcement_level() -> None:
+    """The pack has one policy per rule, under the rule's name and at its level."""
     policies = pack.policies()
     assert [p.name for p in policies] == [rule.name for rule in rules.RULES]
-    assert {p.enforcement_level for p in policies} == {EnforcementLevel.MANDATORY}
+    levels = {p.name: p.enforcement_level for p in policies}
+    assert levels.pop("application-password-expiry-warning") == EnforcementLevel.ADVISORY, (
+        "The expiry warning should be advisory."
+    )
+    assert set(levels.values()) == {EnforcementLevel.MANDATORY}, (
+        f"Every other policy should be mandatory: {levels}."
+    )
 
 
 def test_pack_reports_a_violation() -> None:

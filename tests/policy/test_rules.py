@@ -4,6 +4,8 @@ committed stack's offline graph against all of them."""
 from __future__ import annotations
 
 import datetime
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ from components import roles
 from policy import rules
 from policy.rules import Resource
 from tests.conftest import STACKS
-from tools import offline
+from tools import mermaid, offline
 from tools.offline import Graph, Registration
 
 NOW = datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)
@@ -55,6 +57,12 @@ def secret_text(secret_inputs: frozenset[str] | None, secret_outputs: frozenset[
 
 
 DOCKER = "harness:platform/dockerConnector:DockerConnector"
+JDBC = "harness:platform/connectorJdbc:ConnectorJdbc"
+RANCHER = "harness:platform/connectorRancher:ConnectorRancher"
+SPOT = "harness:platform/spotConnector:SpotConnector"
+VAULT_CONNECTOR = "harness:platform/vaultConnector:VaultConnector"
+VAULT = f"{GROUP}/providers/Microsoft.KeyVault/vaults/kv-acrfleet"
+KEY_VAULT_SECRETS_USER = roles.Role.KEY_VAULT_SECRETS_USER.value
 AZURE = "harness:platform/azureCloudProviderConnector:AzureCloudProviderConnector"
 PULL, READER = roles.Role.ACR_PULL.value, roles.Role.READER.value
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
@@ -124,16 +132,54 @@ CASES = [
     pytest.param(
         "role-assignments-least-privilege",
         role_assignment(PULL, REGISTRY, principalType=None),
-        "principalType must be set",
+        "principalType must be ServicePrincipal (got None)",
         id="missing-principal-type-violates",
     ),
     pytest.param(
         "role-assignments-least-privilege",
-        role_assignment(
-            PULL, REGISTRY.replace("00000000f001", "00000000f002", 1), principalType="User"
-        ),
+        role_assignment(PULL, REGISTRY.replace("00000000f001", "00000000f002", 1)),
         "built in the scope's subscription",
         id="definition-in-another-subscription-violates",
+    ),
+    pytest.param(
+        "role-assignments-least-privilege",
+        role_assignment(KEY_VAULT_SECRETS_USER, VAULT),
+        None,
+        id="key-vault-secrets-user-on-vault-passes",
+    ),
+    pytest.param(
+        "role-assignments-least-privilege",
+        role_assignment(KEY_VAULT_SECRETS_USER, REGISTRY),
+        "Key Vault Secrets User may only be assigned at key vault scope",
+        id="key-vault-secrets-user-on-registry-violates",
+    ),
+    pytest.param(
+        "role-assignments-least-privilege",
+        role_assignment(
+            PULL,
+            REGISTRY,
+            roleDefinitionId=f"/providers/Microsoft.Authorization/roleDefinitions/{PULL}",
+        ),
+        "is in the tenant form; acr-fleet builds /subscriptions/<subscription>/",
+        id="tenant-form-definition-violates",
+    ),
+    pytest.param(
+        "role-assignments-least-privilege",
+        role_assignment(PULL, None),
+        "scope must be set",
+        id="missing-scope-violates",
+    ),
+    pytest.param(
+        "role-assignments-least-privilege",
+        role_assignment(PULL, REGISTRY, principalType=" "),
+        "principalType must be ServicePrincipal (got ' ')",
+        id="blank-principal-type-violates",
+    ),
+    pytest.param(
+        "role-assignments-least-privilege",
+        role_assignment(PULL, REGISTRY, principalType="User"),
+        "principalType must be ServicePrincipal (got 'User')",
+        id="user-principal-type-violates",
     ),
     pytest.param(
         "application-password-max-lifetime",
@@ -158,6 +204,60 @@ CASES = [
         resource(rules.PASSWORD_TYPE, endDateRelative="87600h"),
         "endDateRelative must not be used",
         id="password-relative-end-date-violates",
+    ),
+    pytest.param(
+        "application-password-max-lifetime",
+        resource(rules.PASSWORD_TYPE, endDate="2027-06-30t00:00:00.5z"),
+        None,
+        id="password-lower-case-z-passes",
+    ),
+    pytest.param(
+        "application-password-max-lifetime",
+        resource(rules.PASSWORD_TYPE, endDate="2027-06-30T02:00:00+02:00"),
+        None,
+        id="password-with-offset-passes",
+    ),
+    pytest.param(
+        "application-password-max-lifetime",
+        resource(rules.PASSWORD_TYPE, endDate="2027-06-30T00:00:00"),
+        "endDate must be an RFC 3339 date-time with a time zone",
+        id="password-without-time-zone-violates",
+    ),
+    pytest.param(
+        "application-password-max-lifetime",
+        resource(rules.PASSWORD_TYPE, endDate="2027-06-30"),
+        "endDate must be an RFC 3339 date-time with a time zone",
+        id="password-date-only-violates",
+    ),
+    pytest.param(
+        "application-password-not-expired",
+        resource(rules.PASSWORD_TYPE, endDate="2026-12-01T00:00:01z"),
+        None,
+        id="password-ending-after-now-passes",
+    ),
+    pytest.param(
+        "application-password-not-expired",
+        resource(rules.PASSWORD_TYPE, endDate="2020-01-01T00:00:00Z"),
+        "endDate 2020-01-01T00:00:00Z has passed",
+        id="password-expired-violates",
+    ),
+    pytest.param(
+        "application-password-not-expired",
+        resource(rules.PASSWORD_TYPE, endDate="2026-12-01T01:00:00+02:00"),
+        "has passed",
+        id="password-expired-by-offset-violates",
+    ),
+    pytest.param(
+        "application-password-expiry-warning",
+        resource(rules.PASSWORD_TYPE, endDate="2027-01-31T00:00:00Z"),
+        None,
+        id="password-two-months-away-passes-the-warning",
+    ),
+    pytest.param(
+        "application-password-expiry-warning",
+        resource(rules.PASSWORD_TYPE, endDate="2026-12-20T00:00:00Z"),
+        "is less than 30 days away",
+        id="password-within-thirty-days-warns",
     ),
     pytest.param(
         "harness-connectors-reference-secrets",
@@ -185,6 +285,71 @@ CASES = [
         id="azure-connector-with-malformed-reference-violates",
     ),
     pytest.param(
+        "harness-connectors-reference-secrets",
+        resource(DOCKER, credentials={"username": "u", "password": ["hunter2"]}),
+        "credentials.password[0] holds a credential inline",
+        id="password-in-a-list-violates",
+    ),
+    pytest.param(
+        "harness-connectors-reference-secrets",
+        resource(DOCKER, credentials={"token": {"value": "abc"}}),
+        "credentials.token.value holds a credential inline",
+        id="token-in-an-object-violates",
+    ),
+    pytest.param(
+        "harness-connectors-reference-secrets",
+        resource(DOCKER, credentials={"apiKey": [{"value": 1234}]}),
+        "credentials.apiKey[0].value holds a credential inline",
+        id="number-in-a-list-of-objects-violates",
+    ),
+    pytest.param(
+        "harness-connectors-reference-secrets",
+        resource(DOCKER, credentials={"username": "u", "passwordRef": ["acr_x_client_secret"]}),
+        "credentials.passwordRef must reference a Harness secret",
+        id="reference-field-holding-a-list-violates",
+    ),
+    pytest.param(
+        "harness-connectors-reference-secrets",
+        resource(
+            JDBC,
+            url="jdbc:sqlserver://db:1433",
+            credentials={"usernamePassword": {"username": "sa", "password": "hunter2"}},
+        ),
+        "credentials.usernamePassword.password holds a credential inline",
+        id="jdbc-connector-with-inline-password-violates",
+    ),
+    pytest.param(
+        "harness-connectors-reference-secrets",
+        resource(
+            JDBC,
+            url="jdbc:sqlserver://db:1433",
+            credentials={"usernamePassword": {"username": "sa", "passwordRef": "account.db"}},
+        ),
+        None,
+        id="jdbc-connector-with-username-and-reference-passes",
+    ),
+    pytest.param(
+        "harness-connectors-reference-secrets",
+        resource(
+            SPOT,
+            permanentToken={"spotAccountId": "act-1", "apiTokenRef": "account.spot_token"},
+        ),
+        None,
+        id="identifier-inside-a-credential-object-passes",
+    ),
+    pytest.param(
+        "harness-connectors-reference-secrets",
+        resource(VAULT_CONNECTOR, authToken="account.vault_token", secretEngineName="kv"),
+        None,
+        id="vault-auth-token-reference-passes",
+    ),
+    pytest.param(
+        "harness-connectors-reference-secrets",
+        resource(VAULT_CONNECTOR, authToken="hvs.not a reference"),
+        "authToken must reference a Harness secret",
+        id="vault-auth-token-literal-violates",
+    ),
+    pytest.param(
         "harness-prod-connectors-use-delegates",
         resource(DOCKER, stack="prod", delegateSelectors=["d"], executeOnDelegate=True),
         None,
@@ -201,6 +366,36 @@ CASES = [
         resource(AZURE, stack="prod", delegateSelectors=[], executeOnDelegate=False),
         "delegateSelectors must name at least one delegate in the prod stack",
         id="prod-connector-without-delegates-violates",
+    ),
+    pytest.param(
+        "harness-prod-connectors-use-delegates",
+        resource(DOCKER, stack="prod", delegateSelectors=[""], executeOnDelegate=True),
+        "delegateSelectors[0] must name a delegate tag (got '')",
+        id="prod-connector-with-empty-selector-violates",
+    ),
+    pytest.param(
+        "harness-prod-connectors-use-delegates",
+        resource(DOCKER, stack="prod", delegateSelectors=["d", "  "]),
+        "delegateSelectors[1] must name a delegate tag (got '  ')",
+        id="prod-connector-with-blank-selector-violates",
+    ),
+    pytest.param(
+        "harness-prod-connectors-use-delegates",
+        resource(DOCKER, stack="prod", delegateSelectors=rules.UNKNOWN, executeOnDelegate=False),
+        "executeOnDelegate must not be false in the prod stack",
+        id="prod-connector-off-delegates-with-unknown-selectors-violates",
+    ),
+    pytest.param(
+        "harness-prod-connectors-use-delegates",
+        resource(DOCKER, stack="prod", delegateSelectors=rules.UNKNOWN, executeOnDelegate=True),
+        None,
+        id="prod-connector-with-unknown-selectors-passes",
+    ),
+    pytest.param(
+        "harness-prod-connectors-use-delegates",
+        resource(RANCHER, stack="prod", delegateSelectors=[]),
+        "delegateSelectors must name at least one delegate",
+        id="prod-rancher-connector-without-delegates-violates",
     ),
     pytest.param(
         "harness-secret-value-is-secret",
@@ -257,6 +452,57 @@ def test_password_maximum_comes_from_config() -> None:
     assert rule.violations(subject, {"maxLifetimeDays": 90}, NOW), (
         "An end date seven months ahead breaks a 90-day maximum."
     )
+
+
+def test_expiry_warning_days_come_from_config() -> None:
+    """warningDays in the policy config widens the advisory window."""
+    subject = resource(rules.PASSWORD_TYPE, endDate="2027-01-31T00:00:00Z")
+    rule = rule_named("application-password-expiry-warning")
+    assert rule.violations(subject, {"warningDays": 90}, NOW), (
+        "An end date two months ahead falls inside a 90-day warning window."
+    )
+
+
+def test_advisory_rules_are_not_mandatory_violations() -> None:
+    """rules.violations reports mandatory rules only, not the expiry warning."""
+    subject = resource(rules.PASSWORD_TYPE, endDate="2026-12-20T00:00:00Z")
+    assert rules.violations(subject, NOW) == [], (
+        "A password ending in three weeks is valid; only the advisory rule mentions it."
+    )
+
+
+def sdk_platform_types() -> dict[str, str]:
+    """Every resource type token of pulumi-harness's platform module, mapped to the
+    SDK's Python module name (the SDK files themselves, not a list kept here)."""
+    import pulumi_harness
+
+    directory = Path(pulumi_harness.__file__).parent / "platform"
+    token = re.compile(r"__init__\(\s*'(harness:platform/[A-Za-z0-9]+:[A-Za-z0-9]+)'")
+    found = {}
+    for source in directory.glob("*.py"):
+        match = token.search(source.read_text())
+        if match and not source.stem.startswith("get_"):
+            found[match[1]] = source.stem
+    return found
+
+
+@pytest.mark.parametrize(
+    "is_connector", [rules.is_connector, mermaid.is_connector], ids=["policy", "mermaid"]
+)
+def test_every_sdk_connector_type_is_a_connector(is_connector: Any) -> None:
+    """Exactly the SDK's connector resource types count as connectors."""
+    types = sdk_platform_types()
+    assert len(types) > 100, f"The SDK scan found only {len(types)} platform types."
+    wrong = {
+        token
+        for token, module in types.items()
+        if is_connector(token) != ("connector" in module.split("_"))
+    }
+    assert not wrong, f"These types are misclassified: {sorted(wrong)}."
+    for named in ("ConnectorJdbc", "ConnectorRancher", "ConnectorAzureArtifacts", "ConnectorPdc"):
+        assert any(t.endswith(f":{named}") and is_connector(t) for t in types), (
+            f"{named} should be in the SDK and count as a connector."
+        )
 
 
 def test_unknown_values_are_left_to_the_update() -> None:
