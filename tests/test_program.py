@@ -254,7 +254,7 @@ def test_password_end_date_comes_from_config(graphs: dict[str, Graph]) -> None:
     }
     assert dates == {
         ("dev", "shared-dev"): "2027-06-30T00:00:00Z",
-        ("prod", "payments-prod"): "2026-12-31T00:00:00Z",
+        ("prod", "payments-prod"): "2027-06-30T00:00:00Z",
     }
 
 
