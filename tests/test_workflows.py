@@ -15,6 +15,9 @@ import yaml
 from tests.conftest import PROJECT_DIR, STACKS
 
 WORKFLOWS = PROJECT_DIR / ".github" / "workflows"
+PREVIEW_CLIENT_ID = "${{ vars.AZURE_PREVIEW_CLIENT_ID }}"
+PREVIEW_HARNESS_KEY = "${{ secrets.HARNESS_PREVIEW_API_KEY }}"
+DEPLOY_CLIENT_ID = "${{ vars.AZURE_CLIENT_ID }}"
 ACTIONS = PROJECT_DIR / ".github" / "actions"
 
 
@@ -133,26 +136,33 @@ def test_real_preview_runs_per_stack_with_a_pr_comment() -> None:
     assert job["with"] == {
         "stack": "${{ matrix.stack }}",
         "command": "preview",
+        "azure-client-id": PREVIEW_CLIENT_ID,
         "comment-on-pr": True,
     }
-    assert job["permissions"]["id-token"] == "write"
+    assert job["permissions"] == {
+        "contents": "read",
+        "id-token": "write",
+        "pull-requests": "write",
+    }, "The preview job comments on the PR, so it alone may write pull requests."
 
 
 def test_reusable_workflow_signs_in_with_oidc() -> None:
-    """The Pulumi job signs in with azure/login by federated credential, no client secret,
-    and hands the Harness key from the repository's secrets to pulumi/actions."""
+    """The Pulumi job signs in with azure/login by federated credential as the identity its
+    caller names, no client secret, and hands the Harness key it is given to pulumi/actions."""
     document = workflow("pulumi-stack.yml")
     (job,) = document["jobs"].values()
     steps = {step["uses"].split("@")[0]: step for step in job["steps"] if "uses" in step}
     login = steps["azure/login"]["with"]
     assert set(login) == {"client-id", "tenant-id", "subscription-id"}, "No creds, no secret."
-    assert job["permissions"]["id-token"] == "write"
+    assert login["client-id"] == "${{ inputs.azure-client-id }}"
+    assert "permissions" not in job, "The job takes its permissions from the caller's job."
     pulumi = steps["pulumi/actions"]
     assert pulumi["with"]["comment-on-pr"] == "${{ inputs.comment-on-pr }}"
     assert pulumi["with"]["expect-no-changes"] == "${{ inputs.expect-no-changes }}"
     assert pulumi["with"]["refresh"] == "${{ inputs.refresh }}"
     assert pulumi["env"]["ARM_USE_OIDC"] == "true"
     assert "ARM_CLIENT_SECRET" not in pulumi["env"]
+    assert pulumi["env"]["ARM_CLIENT_ID"] == "${{ inputs.azure-client-id }}"
     assert pulumi["env"]["HARNESS_PLATFORM_API_KEY"] == "${{ secrets.HARNESS_PLATFORM_API_KEY }}"
     assert job["environment"] == "${{ inputs.environment }}"
 
@@ -165,7 +175,8 @@ def test_pulumi_cli_matches_the_sdk_pin() -> None:
 
 
 def test_deploys_go_dev_then_staging_then_prod_through_environments() -> None:
-    """A push to main runs up for dev, then staging, then prod, each in its environment."""
+    """A push to main runs up for dev, then staging, then prod, each in its environment,
+    as the deploy identity with the environment's Harness key."""
     document = workflow("deploy.yml")
     assert document["on"]["push"]["branches"] == ["main"]
     jobs = document["jobs"]
@@ -173,8 +184,41 @@ def test_deploys_go_dev_then_staging_then_prod_through_environments() -> None:
     for stack in ("dev", "staging", "prod"):
         job = jobs[stack]
         assert job["needs"] == previous, f"{stack} should wait for {previous}."
-        assert job["with"] == {"stack": stack, "command": "up", "environment": stack}
+        assert job["with"] == {
+            "stack": stack,
+            "command": "up",
+            "azure-client-id": DEPLOY_CLIENT_ID,
+            "environment": stack,
+        }
+        assert "secrets" not in job, (
+            f"{stack} should read the Harness key from its environment, not the repository."
+        )
+        assert job["permissions"] == {"contents": "read", "id-token": "write"}, (
+            f"{stack} does not comment, so it should not write pull requests."
+        )
         previous = stack
+
+
+@pytest.mark.parametrize(("name", "job"), [("pull-request.yml", "preview"), ("drift.yml", "drift")])
+def test_previews_and_drift_checks_never_use_the_deploy_identity(name: str, job: str) -> None:
+    """Jobs that run without an environment (a pull request's code, the drift check) sign in
+    as the read-only preview identity with the view-only Harness key, never as the deployer."""
+    definition = workflow(name)["jobs"][job]
+    text = yaml.safe_dump(definition)
+    assert not re.search(r"vars\.AZURE_CLIENT_ID\b", text), f"{job} names the deploy identity."
+    assert "secrets.HARNESS_PLATFORM_API_KEY" not in text, f"{job} reads the deploy Harness key."
+    assert definition["with"]["azure-client-id"] == PREVIEW_CLIENT_ID
+    assert definition["secrets"] == {"HARNESS_PLATFORM_API_KEY": PREVIEW_HARNESS_KEY}
+    assert "environment" not in definition["with"], f"{job} should run outside environments."
+    assert PREVIEW_CLIENT_ID.strip("${} ") in definition["if"]
+
+
+def test_reusable_workflow_names_no_identity_of_its_own() -> None:
+    """The reusable workflow signs in only as the identity its caller passes, so it cannot
+    hand the deploy identity to a preview."""
+    text = (WORKFLOWS / "pulumi-stack.yml").read_text()
+    assert not re.search(r"vars\.AZURE(_PREVIEW)?_CLIENT_ID\b", text)
+    assert "HARNESS_PREVIEW_API_KEY" not in text
 
 
 def test_drift_check_runs_on_a_schedule_for_every_stack() -> None:
@@ -187,6 +231,9 @@ def test_drift_check_runs_on_a_schedule_for_every_stack() -> None:
     assert job["with"]["command"] == "preview"
     assert job["with"]["refresh"] is True
     assert job["with"]["expect-no-changes"] is True
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}, (
+        "The drift check comments nowhere, so it should not write pull requests."
+    )
 
 
 def test_stack_matrices_match_the_stack_files() -> None:

@@ -4,13 +4,19 @@ Pure functions over two ``tools.preview --json`` documents: what a change to the
 program or a stack file would add, remove and change, resource by resource, and
 which of those changes could lose a registry or a role assignment.
 
-Pulumi identifies a resource by its URN. A URN that disappears is a delete, even
-when a resource with a new URN stands for the same Azure object: renaming a
-registry's logical key removes the old resource and adds a new one, and without
-an alias ``pulumi up`` deletes the registry and creates it again. Such pairs are
-recognised here by the inputs that name the cloud object (``registryName`` for a
-registry, the GUID name of a role assignment, ...) and reported as "URN changed /
-replaced".
+Pulumi identifies a resource by its URN, or by one of its aliases. A new
+resource whose ``aliases`` name an old URN is that resource renamed: the engine
+updates it in place, and it is reported as such. A URN that disappears
+otherwise is a delete, even when a resource with a new URN stands for the same
+Azure object: renaming a registry's logical key without ``previousKey`` removes
+the old resource and adds a new one, and ``pulumi up`` deletes the registry and
+creates it again. Such pairs are recognised here by the inputs that name the
+cloud object (``registryName`` for a registry, the GUID name of a role
+assignment, ...) and reported as "URN changed / replaced".
+
+What blocks is what the engine refuses: deleting or replacing a resource whose
+old document says ``protect: true``. Any other removal or replacement of a
+registry or role assignment is flagged, and does not block.
 
 Inputs in the documents are already masked: a secret reads ``[secret]`` on both
 sides, so a changed secret value does not show as a change.
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 REGISTRY = "azure-native:containerregistry:Registry"
@@ -29,9 +35,26 @@ ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 WATCHED_TYPES: Mapping[str, str] = {REGISTRY: "registry", ROLE_ASSIGNMENT: "role assignment"}
 """Types whose removal or replacement is flagged, with the word used for them."""
 
-PROTECTED_KINDS = frozenset({REGISTRY})
-"""Types treated as protected whatever their ``protect`` option: a registry holds
-every image a company ships, and deleting one cannot be undone."""
+REPLACE_INPUTS: Mapping[str, tuple[str, ...]] = {
+    REGISTRY: ("registryName", "resourceGroupName", "location"),
+    ROLE_ASSIGNMENT: ("roleAssignmentName", "scope", "roleDefinitionId", "principalId"),
+}
+"""Inputs whose change makes azure-native replace the resource instead of updating
+it, for the watched types only. A registry's name and group are part of its ARM
+id and its location cannot move; a role assignment cannot be edited at all, so
+any of its four inputs means delete and create. Kept small and explicit rather
+than read from the provider schema, which is not available offline."""
+
+REQUIRED_FIELDS = ("urn", "type", "name")
+OPTIONAL_FIELDS: Mapping[str, type | tuple[type, ...]] = {
+    "parent": str,
+    "provider": str,
+    "importId": str,
+    "protect": bool,
+    "inputs": dict,
+    "aliases": list,
+}
+"""Resource fields the difference reads, and the JSON type each must have."""
 
 IDENTITY_INPUTS: Mapping[str, tuple[str, ...]] = {
     REGISTRY: ("registryName",),
@@ -47,6 +70,11 @@ entities are named by identifier and scope (see ``identity_of``)."""
 
 HARNESS_IDENTITY_INPUTS = ("identifier", "orgId", "projectId")
 UNKNOWN = "[unknown]"
+
+
+class DocumentError(ValueError):
+    """A document that is not a ``tools.preview --json`` document, or is from an
+    older version with fields missing."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +117,8 @@ class Flag:
     reason: str
     """``removed``, ``URN changed / replaced`` or ``replaced (<input> changed)``."""
     protected: bool
-    """True when the resource is protected (``protect`` set, or a registry)."""
+    """True when the engine would refuse: the old document sets ``protect`` (for a
+    replacement, the new one too)."""
     new_urn: str = ""
 
     @property
@@ -110,6 +139,8 @@ class Difference:
     moved: tuple[Change, ...]
     """A removed and an added resource of one type naming the same cloud object."""
     flags: tuple[Flag, ...]
+    renamed: tuple[Change, ...] = ()
+    """A new URN whose aliases name an old one: the engine updates it in place."""
 
     @property
     def blocking(self) -> tuple[Flag, ...]:
@@ -119,7 +150,7 @@ class Difference:
     @property
     def empty(self) -> bool:
         """True when the documents describe the same resources with the same inputs."""
-        return not (self.added or self.removed or self.changed or self.moved)
+        return not (self.added or self.removed or self.changed or self.moved or self.renamed)
 
     def to_document(self) -> dict[str, Any]:
         """The difference as one JSON-ready document."""
@@ -141,6 +172,7 @@ class Difference:
             "added": [resource(item) for item in self.added],
             "removed": [resource(item) for item in self.removed],
             "changed": [change(item) for item in self.changed],
+            "renamed": [change(item) for item in self.renamed],
             "urnChanged": [change(item) for item in self.moved],
             "flags": [
                 {
@@ -159,6 +191,30 @@ class Difference:
 def empty_document(stack: str = "") -> dict[str, Any]:
     """A document with no resources: the base of a stack that did not exist yet."""
     return {"project": "", "stack": stack, "resources": [], "outputs": {}, "warnings": []}
+
+
+def check_document(document: Any) -> Mapping[str, Any]:
+    """``document`` itself when it has the shape the difference reads; otherwise
+    a DocumentError naming the first field that is wrong."""
+    hint = "save it again with `python -m tools.preview <stack> --json`"
+    if not isinstance(document, dict) or not isinstance(document.get("resources"), list):
+        raise DocumentError(f"not an offline preview document (no 'resources' list); {hint}")
+    for index, item in enumerate(document["resources"]):
+        if not isinstance(item, dict):
+            raise DocumentError(f"resources[{index}] is not an object; {hint}")
+        missing = [field for field in REQUIRED_FIELDS if not isinstance(item.get(field), str)]
+        if missing:
+            raise DocumentError(
+                f"resources[{index}] has no {', '.join(repr(f) for f in missing)} "
+                f"(an older or hand-made document?); {hint}"
+            )
+        for field, kind in OPTIONAL_FIELDS.items():
+            if item.get(field) is not None and not isinstance(item[field], kind):
+                raise DocumentError(
+                    f"resources[{index}].{field} of {item['urn']} has the wrong type "
+                    f"(got {type(item[field]).__name__}); {hint}"
+                )
+    return document
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:
@@ -234,34 +290,76 @@ def identity_of(resource: Mapping[str, Any]) -> str:
 
 
 def is_protected(resource: Mapping[str, Any]) -> bool:
-    """True when removing the resource must not pass silently."""
-    return bool(resource.get("protect")) or resource.get("type") in PROTECTED_KINDS
+    """True when the document marks the resource ``protect``: the engine refuses
+    to delete it."""
+    return bool(resource.get("protect"))
+
+
+def replacing_inputs(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
+    """The inputs of ``REPLACE_INPUTS`` whose change makes Azure replace the
+    resource, in the table's order; empty for an update in place."""
+    old = before.get("inputs") or {}
+    new = after.get("inputs") or {}
+    keys = REPLACE_INPUTS.get(str(after.get("type")), ())
+    return tuple(key for key in keys if _same_name(old.get(key)) != _same_name(new.get(key)))
+
+
+def _same_name(value: Any) -> Any:
+    # Azure names and ids are case-insensitive.
+    return value.lower() if isinstance(value, str) else value
+
+
+def counterparts(
+    previous: Mapping[str, Any], current: Mapping[str, Any]
+) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    """Pairs (old, new) of one resource on both sides: under the same URN, or
+    under a new URN whose aliases name the old one, as the engine matches them."""
+    before = _by_urn(previous)
+    pairs = []
+    claimed: set[str] = set()
+    for item in check_document(current)["resources"]:
+        for urn in [item["urn"], *(item.get("aliases") or [])]:
+            if urn in before and urn not in claimed:
+                claimed.add(urn)
+                pairs.append((before[urn], item))
+                break
+    return pairs
 
 
 def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> Difference:
     """What turning the ``old`` document into the ``new`` one would do."""
     before = _by_urn(old)
     after = _by_urn(new)
-    removed_urns = sorted(set(before) - set(after))
-    added_urns = sorted(set(after) - set(before))
+    pairs = counterparts(old, new)
+    renamed_to = {
+        old_item["urn"]: new_item["urn"]
+        for old_item, new_item in pairs
+        if old_item["urn"] != new_item["urn"]
+    }
+    paired_new = {new_item["urn"] for _, new_item in pairs}
+    removed_urns = sorted(set(before) - {old_item["urn"] for old_item, _ in pairs})
+    added_urns = sorted(set(after) - paired_new)
     moved = _pair_moves([before[u] for u in removed_urns], [after[u] for u in added_urns])
     moved_old = {change.before.urn for change in moved}
     moved_new = {change.after.urn for change in moved}
 
     changed = []
+    renamed = []
     flags = []
-    for urn in sorted(set(before) & set(after)):
-        entries = input_changes(before[urn], after[urn])
-        if not entries:
-            continue
-        changed.append(Change(_resource(before[urn]), _resource(after[urn]), entries))
-        replaced_by = _replacing_input(before[urn], entries)
-        if replaced_by and _watched(before[urn]):
+    for old_item, new_item in sorted(pairs, key=lambda pair: pair[1]["urn"]):
+        entries = input_changes(_renamed_references(old_item, renamed_to), new_item)
+        if old_item["urn"] != new_item["urn"]:
+            renamed.append(Change(_resource(old_item), _resource(new_item), entries, "alias"))
+        elif entries:
+            changed.append(Change(_resource(old_item), _resource(new_item), entries))
+        replaced_by = replacing_inputs(old_item, new_item)
+        if replaced_by and _watched(old_item):
             flags.append(
                 Flag(
-                    _resource(before[urn]),
-                    f"replaced ({replaced_by} changed)",
-                    is_protected(before[urn]),
+                    _resource(old_item),
+                    f"replaced ({', '.join(replaced_by)} changed)",
+                    is_protected(old_item) and is_protected(new_item),
+                    new_urn=new_item["urn"] if new_item["urn"] != old_item["urn"] else "",
                 )
             )
 
@@ -286,25 +384,29 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> Difference:
         changed=tuple(changed),
         moved=tuple(moved),
         flags=tuple(sorted(flags, key=lambda flag: (not flag.protected, flag.resource.urn))),
+        renamed=tuple(renamed),
     )
+
+
+def _renamed_references(
+    resource: Mapping[str, Any], renamed_to: Mapping[str, str]
+) -> Mapping[str, Any]:
+    """The old resource with its parent and provider named by their new URNs, so
+    a renamed parent is not reported as a change of every child."""
+    provider = str(resource.get("provider") or "")
+    provider_urn, _, provider_id = provider.rpartition("::")
+    if provider_urn in renamed_to:
+        provider = f"{renamed_to[provider_urn]}::{provider_id}"
+    parent = str(resource.get("parent") or "")
+    return {**resource, "parent": renamed_to.get(parent, parent), "provider": provider}
 
 
 def _watched(resource: Mapping[str, Any]) -> bool:
     return resource.get("type") in WATCHED_TYPES or bool(resource.get("protect"))
 
 
-def _replacing_input(resource: Mapping[str, Any], entries: Iterable[InputChange]) -> str:
-    """The identity input whose change makes Azure replace the resource, if any."""
-    keys = IDENTITY_INPUTS.get(str(resource.get("type")), ())
-    changed_paths = {entry.path for entry in entries}
-    return next((key for key in keys if key in changed_paths), "")
-
-
 def _by_urn(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    resources = document.get("resources")
-    if not isinstance(resources, list):
-        raise ValueError("not an offline preview document: it has no 'resources' list")
-    return {str(item["urn"]): item for item in resources}
+    return {str(item["urn"]): item for item in check_document(document)["resources"]}
 
 
 def _resource(item: Mapping[str, Any]) -> Resource:
@@ -340,16 +442,14 @@ def render_markdown(difference: Difference, title: str = "") -> str:
         return "\n".join([*lines, "No changes.", ""])
     lines.append(
         f"{len(difference.added)} added, {len(difference.removed)} removed, "
-        f"{len(difference.changed)} changed, {len(difference.moved)} URN changed."
+        f"{len(difference.changed)} changed, {len(difference.renamed)} renamed, "
+        f"{len(difference.moved)} URN changed."
     )
     lines.append("")
     if difference.flags:
         lines.append("**Flagged**")
         lines.append("")
-        for flag in difference.flags:
-            marker = "PROTECTED " if flag.protected else ""
-            target = f" -> `{flag.new_urn}`" if flag.new_urn else ""
-            lines.append(f"- {marker}{flag.kind} {flag.reason}: `{flag.resource.urn}`{target}")
+        lines.extend(_flag_line(flag) for flag in difference.flags)
         lines.append("")
     sections: list[tuple[str, Sequence[Resource]]] = [
         ("Added", difference.added),
@@ -361,23 +461,38 @@ def render_markdown(difference: Difference, title: str = "") -> str:
             lines.append("")
             lines.extend(f"- `{item.type}` `{item.urn}`" for item in items)
             lines.append("")
-    if difference.moved:
-        lines.append("**URN changed / replaced**")
-        lines.append("")
-        for change in difference.moved:
-            lines.append(
-                f"- `{change.before.urn}` -> `{change.after.urn}` (same {change.identity})"
-            )
-            lines.extend(_input_lines(change.inputs))
-        lines.append("")
-    if difference.changed:
-        lines.append("**Changed**")
-        lines.append("")
-        for change in difference.changed:
-            lines.append(f"- `{change.after.urn}`")
-            lines.extend(_input_lines(change.inputs))
-        lines.append("")
+    change_sections: list[tuple[str, Sequence[Change], Callable[[Change], str]]] = [
+        (
+            "Renamed (aliased: updates in place)",
+            difference.renamed,
+            lambda change: f"`{change.before.urn}` -> `{change.after.urn}`",
+        ),
+        (
+            "URN changed / replaced",
+            difference.moved,
+            lambda change: (
+                f"`{change.before.urn}` -> `{change.after.urn}` (same {change.identity})"
+            ),
+        ),
+        ("Changed", difference.changed, lambda change: f"`{change.after.urn}`"),
+    ]
+    for heading, changes, headline in change_sections:
+        if changes:
+            lines.extend([f"**{heading}**", ""])
+            for change in changes:
+                lines.append(f"- {headline(change)}")
+                lines.extend(_input_lines(change.inputs))
+            lines.append("")
     return "\n".join(lines)
+
+
+def _flag_line(flag: Flag) -> str:
+    """One flag: PROTECTED only when the engine would refuse it."""
+    target = f" -> `{flag.new_urn}`" if flag.new_urn else ""
+    if flag.protected:
+        return f"- PROTECTED {flag.kind} {flag.reason}: `{flag.resource.urn}`{target}"
+    note = " (not protected: `pulumi up` goes ahead)" if flag.resource.type == REGISTRY else ""
+    return f"- {flag.kind} {flag.reason}{note}: `{flag.resource.urn}`{target}"
 
 
 def _input_lines(entries: Iterable[InputChange]) -> list[str]:

@@ -212,11 +212,27 @@ class FleetMocks(mocks.Mocks):
     Ids, client ids and object ids are deliberately distinct values, so a test
     catches the application's client id used where a principal's object id
     belongs.
+
+    A resource aliased to an earlier name gets the values of that name:
+    the engine updates an aliased resource in place, so its object and principal
+    ids stay what they were, and so do values derived from them (role
+    assignment names).
     """
 
     def __init__(self) -> None:
         self.provider_inputs: dict[str, dict[str, Any]] = {}
         self.invokes: list[Invoke] = []
+        self._registering = threading.local()
+
+    def keyed_on(self, name: str) -> None:
+        """Derive the next resource this thread registers from ``name``, not its own."""
+        self._registering.name = name
+
+    def _mock_name(self, args: mocks.MockResourceArgs) -> str:
+        """The name the mock derives values from; consumed by one registration."""
+        name = getattr(self._registering, "name", "") or args.name
+        self._registering.name = ""
+        return name
 
     def _subscription(self, provider_ref: str | None) -> str:
         provider_id = (provider_ref or "").rsplit("::", 1)[-1]
@@ -231,7 +247,7 @@ class FleetMocks(mocks.Mocks):
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
-        typ, name = args.typ, args.name
+        typ, name = args.typ, self._mock_name(args)
         if typ.startswith("pulumi:providers:"):
             provider_id = _mock_guid(typ, name)
             self.provider_inputs[provider_id] = inputs
@@ -363,6 +379,7 @@ class RecordingMonitor(mocks.MockMonitor):
 
     def __init__(self, fleet_mocks: FleetMocks, disabled_default_providers: set[str]) -> None:
         super().__init__(fleet_mocks)
+        self.fleet_mocks = fleet_mocks
         self.registrations: list[Registration] = []
         self._by_urn: dict[str, Registration] = {}
         self.stack_outputs: dict[str, Any] = {}
@@ -471,6 +488,7 @@ class RecordingMonitor(mocks.MockMonitor):
         )
         self._by_urn[urn] = registration
         self.registrations.append(registration)
+        self.fleet_mocks.keyed_on(_earlier_name(registration))
         response = super().RegisterResource(request)
         registration.id = response.id
         registration.state = dict(self.resources[urn].state)
@@ -487,6 +505,16 @@ class RecordingMonitor(mocks.MockMonitor):
 
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def _earlier_name(registration: Registration) -> str:
+    """The first name among the aliases that is not the resource's own, or ''.
+
+    Aliases that only change the type (the provider's versioned tokens) keep
+    the name, so the first alias is not necessarily a rename.
+    """
+    names = (alias.rsplit("::", 1)[-1] for alias in registration.aliases)
+    return next((name for name in names if name != registration.name), "")
 
 
 def _urn(project_stack: tuple[str, str], parent: str, type_: str, name: str) -> str:

@@ -29,6 +29,9 @@ from tools import diff, mermaid, offline
 PROTECTED_REMOVAL = 3
 """Exit status of --diff when a protected resource would be removed or replaced."""
 
+INVALID_DOCUMENT = 2
+"""Exit status of --diff when the saved document cannot be read or has the wrong shape."""
+
 
 def _short_provider(reference: str) -> str:
     """'urn:...::name::id' -> 'name'."""
@@ -117,7 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--diff",
         metavar="OLD_JSON",
         type=Path,
-        help="compare with a saved --json document; exit 3 if a protected resource would go",
+        help=(
+            "compare with a saved --json document; exit 3 if a protected resource would go, "
+            "2 if the document cannot be read"
+        ),
     )
     view.add_argument("--mermaid", action="store_true", help="print a Mermaid flowchart")
     options = parser.parse_args(argv)
@@ -132,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             old_document = _read_document(options.diff)
         except (OSError, ValueError) as error:
             errors.print(f"cannot read {escape(str(options.diff))}: {escape(str(error))}")
-            return 1
+            return INVALID_DOCUMENT
     try:
         graph = offline.run_stack(options.stack)
     except pulumi.RunError as error:
@@ -168,10 +174,7 @@ def _read_document(path: Path) -> dict[str, Any]:
     text = path.read_text()
     if not text.strip():
         return diff.empty_document()
-    document = json.loads(text)
-    if not isinstance(document, dict) or not isinstance(document.get("resources"), list):
-        raise ValueError("not an offline preview document (no 'resources' list)")
-    return document
+    return dict(diff.check_document(json.loads(text)))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,18 @@
-"""What the engine would refuse when a stack's graph changes: deleting a
-protected resource.
+"""What the engine would refuse when a stack's graph changes: deleting or
+replacing a protected resource.
 
 There is no Pulumi CLI here, so an update is modelled from two offline preview
 documents (``python -m tools.preview <stack> --json``): the previous one stands
 in for the stack's state, the current one for the program's new registrations.
 A resource of the previous document is deleted when no current resource has its
 URN or names it among its aliases; if it was protected, the engine stops the
-preview with the error this module reproduces.
+preview with the error this module reproduces. A resource found on both sides
+is replaced when one of its replace-triggering inputs changes
+(``tools.diff.REPLACE_INPUTS``); if it is protected on both sides, the engine
+refuses that too.
 
-    python -m tools.protection previous.json dev   # exit 1 and the errors, if any
+    python -m tools.protection previous.json dev   # exit 1 and the errors, if any;
+                                                   # exit 2 for an unreadable document
 """
 
 from __future__ import annotations
@@ -20,14 +24,27 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tools import offline
+from tools import diff, offline
+
+INVALID_DOCUMENT = 2
+"""Exit status when the previous document cannot be read or has the wrong shape."""
 
 
 def deleted(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Resources of ``previous`` that ``current`` neither registers nor aliases."""
-    claimed = {r["urn"] for r in current["resources"]}
-    claimed |= {alias for r in current["resources"] for alias in r.get("aliases", [])}
-    return [r for r in previous["resources"] if r["urn"] not in claimed]
+    kept = {old["urn"] for old, _ in diff.counterparts(previous, current)}
+    return [r for r in diff.check_document(previous)["resources"] if r["urn"] not in kept]
+
+
+def replaced(
+    previous: Mapping[str, Any], current: Mapping[str, Any]
+) -> list[tuple[Mapping[str, Any], Mapping[str, Any], tuple[str, ...]]]:
+    """Resources on both sides whose replace-triggering inputs changed, with those inputs."""
+    return [
+        (old, new, inputs)
+        for old, new in diff.counterparts(previous, current)
+        if (inputs := diff.replacing_inputs(old, new))
+    ]
 
 
 def delete_protected_error(urn: str) -> str:
@@ -41,9 +58,29 @@ def delete_protected_error(urn: str) -> str:
     )
 
 
+def replace_protected_error(urn: str) -> str:
+    """The engine's error for replacing a protected resource (pulumi/pulumi,
+    pkg/resource/deploy/step_generator.go, where a diff asks for a replacement)."""
+    return (
+        f'unable to replace resource "{urn}"\n'
+        "as it is currently marked for protection. To unprotect the resource, remove the "
+        "`protect` flag from the resource in your Pulumi program and run `pulumi up`"
+    )
+
+
 def protection_errors(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
-    """The engine's error for each protected resource the change would delete."""
-    return [delete_protected_error(r["urn"]) for r in deleted(previous, current) if r["protect"]]
+    """The engine's error for each protected resource the change would delete or
+    replace. A replacement is refused only when the resource is protected before
+    and after, as the engine allows unprotecting and replacing in one update."""
+    errors = [
+        delete_protected_error(r["urn"]) for r in deleted(previous, current) if diff.is_protected(r)
+    ]
+    errors.extend(
+        f"{replace_protected_error(new['urn'])}\n(replaced because {', '.join(inputs)} changed)"
+        for old, new, inputs in replaced(previous, current)
+        if diff.is_protected(old) and diff.is_protected(new)
+    )
+    return errors
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,7 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("previous", type=Path, help="a `tools.preview --json` document")
     parser.add_argument("stack", help="stack name: reads stacks/Pulumi.<stack>.yaml")
     options = parser.parse_args(argv)
-    previous = json.loads(options.previous.read_text())
+    try:
+        previous = diff.check_document(json.loads(options.previous.read_text()))
+    except (OSError, ValueError) as problem:
+        sys.stderr.write(f"error: cannot read {options.previous}: {problem}\n")
+        return INVALID_DOCUMENT
     current = offline.run_stack(options.stack).to_document()
     errors = protection_errors(previous, current)
     for error in errors:

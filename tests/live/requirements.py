@@ -26,9 +26,31 @@ def missing(environ: Mapping[str, str], which: Callable[[str], str | None]) -> l
     if which("pulumi") is None:
         gaps.append("the pulumi CLI on PATH")
     gaps.extend(name for name in REQUIRED_VARIABLES if not environ.get(name))
-    if not environ.get("ARM_CLIENT_ID") and which("az") is None:
-        gaps.append("Azure credentials (ARM_CLIENT_ID, or the az CLI after az login)")
+    gap = azure_credentials_gap(environ, which)
+    if gap:
+        gaps.append(gap)
     return gaps
+
+
+def azure_credentials_gap(environ: Mapping[str, str], which: Callable[[str], str | None]) -> str:
+    """What is missing for Azure credentials, in words; '' when there are some.
+
+    A client id is usable only with a client secret or OIDC (what the providers
+    read); without a client id, the az CLI's login is used.
+    """
+    if environ.get("ARM_CLIENT_ID"):
+        if environ.get("ARM_CLIENT_SECRET") or environ.get("ARM_USE_OIDC") == "true":
+            return ""
+        return (
+            "Azure credentials (ARM_CLIENT_ID is set without ARM_CLIENT_SECRET "
+            "or ARM_USE_OIDC=true)"
+        )
+    if which("az") is not None:
+        return ""
+    return (
+        "Azure credentials (ARM_CLIENT_ID with ARM_CLIENT_SECRET or ARM_USE_OIDC=true, "
+        "or the az CLI after az login)"
+    )
 
 
 def skip_reason(environ: Mapping[str, str], which: Callable[[str], str | None]) -> str:
@@ -55,6 +77,8 @@ def throwaway_config(
     group = f"rg-acrfleet-live-{run_id}"
     return {
         "pulumi:disable-default-providers": ["azure-native", "azuread", "harness"],
+        # The documented switch for throwaway stacks: destroy may delete the registry.
+        "acr-fleet:protectRegistries": False,
         "acr-fleet:harness": harness,
         "acr-fleet:identity": {"passwordEndDate": end.strftime("%Y-%m-%dT%H:%M:%SZ")},
         "acr-fleet:tags": {"purpose": "acr-fleet-live-test", "run": run_id},

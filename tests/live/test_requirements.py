@@ -17,6 +17,7 @@ COMPLETE = {
     "ARM_SUBSCRIPTION_ID": "sub",
     "ARM_TENANT_ID": "tenant",
     "ARM_CLIENT_ID": "client",
+    "ARM_CLIENT_SECRET": "secret",
     "HARNESS_ACCOUNT_ID": "account",
     "HARNESS_PLATFORM_API_KEY": "key",
 }
@@ -49,7 +50,8 @@ def test_reason_names_every_gap() -> None:
 
 @pytest.mark.parametrize("variable", sorted(COMPLETE))
 def test_each_variable_is_required(variable: str) -> None:
-    """Dropping any one variable is reported by name (the client id as credentials)."""
+    """Dropping any one variable is reported by name (the client id and secret as
+    credentials)."""
     environ = {k: v for k, v in COMPLETE.items() if k != variable}
     reason = requirements.skip_reason(environ, on_path("pulumi"))
     assert reason, f"Without {variable} the live test should skip."
@@ -58,8 +60,21 @@ def test_each_variable_is_required(variable: str) -> None:
 
 def test_az_login_stands_in_for_a_client_id() -> None:
     """The az CLI on PATH is accepted instead of ARM_CLIENT_ID."""
-    environ = {k: v for k, v in COMPLETE.items() if k != "ARM_CLIENT_ID"}
+    environ = {k: v for k, v in COMPLETE.items() if not k.startswith("ARM_CLIENT_")}
     assert requirements.skip_reason(environ, on_path("pulumi", "az")) == ""
+
+
+def test_client_id_alone_is_not_credentials() -> None:
+    """ARM_CLIENT_ID without a secret or OIDC skips, naming both ways to complete it."""
+    environ = {k: v for k, v in COMPLETE.items() if k != "ARM_CLIENT_SECRET"}
+    reason = requirements.skip_reason(environ, on_path("pulumi"))
+    assert "ARM_CLIENT_ID is set without ARM_CLIENT_SECRET or ARM_USE_OIDC=true" in reason
+
+
+def test_client_id_with_oidc_is_credentials() -> None:
+    """ARM_CLIENT_ID with ARM_USE_OIDC=true is enough, without a secret."""
+    environ = {k: v for k, v in COMPLETE.items() if k != "ARM_CLIENT_SECRET"}
+    assert requirements.skip_reason({**environ, "ARM_USE_OIDC": "true"}, on_path("pulumi")) == ""
 
 
 def test_this_machine_skips_with_a_reason() -> None:
@@ -82,3 +97,15 @@ def test_throwaway_config_is_valid_offline() -> None:
     graph = run_config(config, f"live-{run_id}")
     names = [r.plain_inputs().get("registryName") for r in graph.resources]
     assert f"acrfleetlive{run_id}" in names
+
+
+def test_throwaway_registry_is_not_protected() -> None:
+    """The throwaway stack turns protectRegistries off, so destroy needs no state editing."""
+    environ = {
+        "ARM_SUBSCRIPTION_ID": "00000000-0000-0000-0000-0000000000aa",
+        "ARM_TENANT_ID": "11111111-1111-1111-1111-111111111111",
+        "HARNESS_ACCOUNT_ID": "FakeAccountLive00000001",
+    }
+    config = requirements.throwaway_config("0a1b2c3d", environ, datetime.date(2026, 1, 1))
+    graph = run_config(config, "live-0a1b2c3d")
+    assert not any(r.protect for r in graph.resources), "Nothing in a throwaway stack is protected."

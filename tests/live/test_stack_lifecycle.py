@@ -72,19 +72,8 @@ def stack(project: Path, run_id: str, tmp_path: Path) -> Iterator[auto.Stack]:
     try:
         yield created
     finally:
-        unprotect(created)
         created.destroy(on_output=print)
         created.workspace.remove_stack(f"live-{run_id}")
-
-
-def unprotect(stack: auto.Stack) -> None:
-    """Clear every resource's protect flag in the stack's state: registries are
-    protected by default, and a throwaway stack must be destroyable."""
-    deployment = stack.export_stack()
-    resources = (deployment.deployment or {}).get("resources", [])
-    for resource in resources:
-        resource["protect"] = False
-    stack.import_stack(deployment)
 
 
 def test_up_then_preview_shows_no_changes(stack: auto.Stack, run_id: str) -> None:
@@ -99,6 +88,5 @@ def test_up_then_preview_shows_no_changes(stack: auto.Stack, run_id: str) -> Non
     changes = {op: n for op, n in preview.change_summary.items() if op != auto.OpType.SAME}
     assert not changes, f"A second preview should change nothing (got {changes})."
 
-    unprotect(stack)
     destroyed = stack.destroy(on_output=print)
     assert destroyed.summary.result == "succeeded", "The throwaway stack should be destroyed."

@@ -93,7 +93,7 @@ def test_removed_registry_is_flagged_and_blocks(
         "Its role assignment should be flagged too, though it is not protected."
     )
     assert [flag.resource.urn for flag in difference.blocking] == removed, (
-        "Only the registry, protected by kind, should block."
+        "Only the registry, protected by its protect option, should block."
     )
     assert f"PROTECTED registry removed: `{removed[0]}`" in diff.render_markdown(difference)
 
@@ -150,7 +150,9 @@ def test_renamed_registry_under_the_same_key_is_flagged_replaced(
     difference = diff.compare(base_document, preview_of(raw))
     flags = [flag for flag in difference.flags if flag.resource.type == REGISTRY]
     assert [flag.reason for flag in flags] == ["replaced (registryName changed)"]
-    assert flags[0].protected
+    assert flags[0].protected, "A registry protected before and after cannot be replaced."
+    assert [flag.resource.type for flag in difference.blocking] == [REGISTRY]
+    assert "PROTECTED registry replaced (registryName changed)" in diff.render_markdown(difference)
 
 
 def test_protect_field_makes_any_removal_blocking(base_document: dict[str, Any]) -> None:
@@ -218,8 +220,39 @@ def test_command_rejects_a_document_it_cannot_read(
     """`--diff` with a file that is not a preview document fails before running anything."""
     saved = tmp_path / "old.json"
     saved.write_text('{"not": "a preview"}')
-    assert preview.main(["dev", "--diff", str(saved)]) == 1
+    assert preview.main(["dev", "--diff", str(saved)]) == preview.INVALID_DOCUMENT
     assert "not an offline preview document" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"resources": [{"urn": "x"}]}', "resources[0] has no 'type', 'name'"),
+        ('{"resources": ["x"]}', "resources[0] is not an object"),
+        (
+            '{"resources": [{"urn": "x", "type": "t", "name": "n", "aliases": "y"}]}',
+            "resources[0].aliases of x has the wrong type",
+        ),
+        ("[1, 2]", "not an offline preview document"),
+        ("{not json", "Expecting property name"),
+    ],
+)
+def test_command_rejects_a_malformed_document_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, expected: str
+) -> None:
+    """An old or hand-made document exits 2 with one message and no traceback."""
+    saved = tmp_path / "old.json"
+    saved.write_text(text)
+    assert preview.main(["dev", "--diff", str(saved)]) == preview.INVALID_DOCUMENT
+    err = capsys.readouterr().err
+    assert expected in err, f"The message should say {expected!r} (got {err!r})."
+    assert "Traceback" not in err
+
+
+def test_compare_rejects_a_resource_without_a_type() -> None:
+    """The library call raises DocumentError, not KeyError, for a resource missing fields."""
+    with pytest.raises(diff.DocumentError, match=r"resources\[0\] has no 'type', 'name'"):
+        diff.compare({"resources": [{"urn": "x"}]}, diff.empty_document())
 
 
 def test_json_form_lists_every_section(
@@ -234,6 +267,7 @@ def test_json_form_lists_every_section(
         "added",
         "removed",
         "changed",
+        "renamed",
         "urnChanged",
         "flags",
         "blocking",
@@ -242,3 +276,79 @@ def test_json_form_lists_every_section(
     moved = {item["type"]: item for item in document["urnChanged"]}
     assert moved[REGISTRY]["previousUrn"].endswith("::shared-dev-acrfleetdevbase01")
     json.dumps(document)
+
+
+def test_decommissioning_in_two_steps_never_blocks(
+    base_config: dict[str, Any], base_document: dict[str, Any]
+) -> None:
+    """The README's procedure passes: unprotecting and unlocking changes the registry in
+    place, then removing it is flagged (not as PROTECTED) without blocking."""
+    unprotected = copy.deepcopy(base_config)
+    registries(unprotected)[1].update(protect=False, lock=False)
+    step_one = preview_of(unprotected)
+    first = diff.compare(base_document, step_one)
+    assert not first.flags, f"Unprotecting should flag nothing (got {first.flags})."
+    assert any(entry.path == "(protect)" for change in first.changed for entry in change.inputs), (
+        "Step 1 should list the protect option as changed."
+    )
+
+    removed = copy.deepcopy(unprotected)
+    del registries(removed)[1]
+    second = diff.compare(step_one, preview_of(removed))
+    registry_flags = [flag for flag in second.flags if flag.resource.type == REGISTRY]
+    assert [(flag.reason, flag.protected) for flag in registry_flags] == [("removed", False)]
+    assert not second.blocking, "Removing an unprotected registry should not block."
+    text = diff.render_markdown(second)
+    assert "registry removed (not protected" in text
+    assert "PROTECTED" not in text, "Nothing here is protected, so nothing says so."
+
+
+@pytest.fixture(scope="module")
+def renamed_prod() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The prod stack's config with shared-prod renamed to platform-prod through
+    previousKey, and the documents before and after."""
+    raw = stack_config("prod")
+    old = run_config(raw, "prod").to_document()
+    renamed = copy.deepcopy(raw)
+    renamed["acr-fleet:subscriptions"][0].update(key="platform-prod", previousKey="shared-prod")
+    renamed["acr-fleet:harnessImageMirror"]["subscription"] = "platform-prod"
+    return renamed, old, run_config(renamed, "prod").to_document()
+
+
+def test_aliased_rename_is_an_update_in_place(
+    renamed_prod: tuple[dict[str, Any], dict[str, Any], dict[str, Any]],
+) -> None:
+    """Every old URN an alias covers pairs with its new resource as a rename: nothing
+    added, removed or replaced, nothing flagged."""
+    _, old, new = renamed_prod
+    difference = diff.compare(old, new)
+    assert not difference.added, f"Nothing should be added (got {difference.added})."
+    assert not difference.removed, f"Nothing should be removed (got {difference.removed})."
+    assert not difference.moved, "Aliased resources are renames, not URN changes."
+    assert not difference.flags, f"An aliased rename should flag nothing (got {difference.flags})."
+    renamed = {change.after.type for change in difference.renamed}
+    assert {REGISTRY, ROLE_ASSIGNMENT} <= renamed
+    for change in difference.renamed:
+        if change.after.type in (REGISTRY, ROLE_ASSIGNMENT):
+            assert not change.inputs, (
+                f"{change.after.urn} keeps its inputs, mock principal ids included "
+                f"(got {change.inputs})."
+            )
+    assert "**Renamed (aliased: updates in place)**" in diff.render_markdown(difference)
+
+
+def test_command_exits_0_for_an_aliased_rename(
+    renamed_prod: tuple[dict[str, Any], dict[str, Any], dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """`--diff` across a previousKey rename of a prod subscription exits 0."""
+    raw, old, _ = renamed_prod
+    saved = tmp_path / "old.json"
+    saved.write_text(json.dumps(old))
+    monkeypatch.setattr(preview.offline, "run_stack", lambda stack: run_config(raw, stack))
+    assert preview.main(["prod", "--diff", str(saved)]) == 0
+    out = capsys.readouterr().out
+    assert "PROTECTED" not in out
+    assert "0 added, 0 removed" in out

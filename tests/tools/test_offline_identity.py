@@ -31,3 +31,26 @@ def test_child_inherits_its_parents_alias_with_the_old_name_prefix() -> None:
     assert application.urn.endswith("::platform-dev-identity-app")
     expected = application.urn.replace("::platform-dev-identity-app", "::shared-dev-identity-app")
     assert expected in application.aliases, f"{expected} should be among {application.aliases}."
+
+
+def test_aliased_rename_keeps_mock_principals_and_role_assignment_names() -> None:
+    """A resource renamed through an alias keeps its mock ids, so the role assignments
+    that name its principal keep their GUID names, as they would in Azure."""
+    raw = stack_config("dev")
+    before = run_config(raw, stack="dev")
+    raw["acr-fleet:subscriptions"][0].update(key="platform-dev", previousKey="shared-dev")
+    after = run_config(raw, stack="dev")
+
+    def assignments(graph: Graph) -> list[tuple[str, str]]:
+        return sorted(
+            (r.plain_inputs()["roleAssignmentName"], r.plain_inputs()["principalId"])
+            for r in graph.by_type(ROLE_ASSIGNMENT)
+        )
+
+    assert assignments(after) == assignments(before), (
+        "Role assignment names and principals should not change under an aliased rename."
+    )
+    (old_sp,) = before.by_type("azuread:index/servicePrincipal:ServicePrincipal")
+    (new_sp,) = after.by_type("azuread:index/servicePrincipal:ServicePrincipal")
+    assert new_sp.name != old_sp.name
+    assert new_sp.id == old_sp.id, "The renamed service principal keeps its mock object id."
