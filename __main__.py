@@ -79,7 +79,7 @@ if fleet.pipeline_template is not None:
         PipelineTemplateArgs(
             spec=fleet.pipeline_template,
             scope=fleet.harness.scope,
-            connector_references=connector_references(fleet, fleet.harness.scope),
+            connector_references=connector_references(fleet),
         ),
         opts=pulumi.ResourceOptions(providers={"harness": harness_provider}),
     )

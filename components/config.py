@@ -28,7 +28,7 @@ from pydantic.alias_generators import to_camel
 from components import federation, naming
 from components.harness_scope import ACCOUNT, HarnessScope, ScopeReferenceError, scope_reference
 from components.locations import AZURE_LOCATIONS
-from components.rotation import PasswordPolicy, RotationSchedule, rfc3339
+from components.rotation import SLOTS, PasswordPolicy, RotationSchedule, rfc3339
 
 NAMESPACE = "acr-fleet"
 
@@ -242,9 +242,14 @@ IP_RULES_MAX = 200
 
 def _ipv4_range_problem(value: str) -> str | None:
     try:
-        ipaddress.IPv4Network(value, strict=True)
+        network = ipaddress.IPv4Network(value, strict=True)
     except ValueError:
         return "must be an IPv4 address or CIDR range without host bits, like 203.0.113.0/24"
+    if network.prefixlen == 0:
+        return (
+            "allows every address, which is no network rule at all; to admit everyone, "
+            "remove ipAllowList and leave publicNetworkAccess true (the default)"
+        )
     return None
 
 
@@ -370,6 +375,15 @@ class HarnessImageMirrorSpec(_Model):
     """Secret manager of the account-level mirror secret; harness.secretManager by default."""
 
 
+def _blank_problem(value: str) -> str | None:
+    if value.strip():
+        return None
+    return "must not be empty: Harness rejects a step with an empty value here"
+
+
+StepText = Annotated[str, Strict(), AfterValidator(_check(_blank_problem))]
+
+
 class PipelineTemplateSpec(_Model):
     """A Harness step group template that runs once per connector of the stack."""
 
@@ -377,9 +391,9 @@ class PipelineTemplateSpec(_Model):
     """Template identifier."""
     version_label: VersionLabel = "v1"
     """Template version label."""
-    image: Text = "<+input>"
+    image: StepText = "<+input>"
     """Image the step runs, pulled through each connector; a runtime input by default."""
-    command: Text = "echo pulled through <+matrix.connector>"
+    command: StepText = "echo pulled through <+matrix.connector>"
     """Shell command the step runs."""
 
 
@@ -687,14 +701,25 @@ def parse_fleet(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozens
                 f"{NAMESPACE}:{key} (a plain value would be committed in the stack file)",
             )
         )
-    data = {key: value for key, value in raw.items() if key in TOP_LEVEL_KEYS - SECRET_KEYS}
+    # A key holding a secret is reported above and nowhere else: field
+    # validation and cross checks would echo its values in their messages.
+    withheld = frozenset(secret_keys & set(raw))
+    data = {
+        key: value
+        for key, value in raw.items()
+        if key in TOP_LEVEL_KEYS - SECRET_KEYS and key not in withheld
+    }
     spec: FleetSpec | None = None
     try:
         spec = FleetSpec.model_validate(data)
     except pydantic.ValidationError as error:
-        described = [_describe(e, secret_keys) for e in error.errors()]
+        described = [
+            _describe(e, secret_keys)
+            for e in error.errors()
+            if not (e["loc"] and e["loc"][0] in withheld)
+        ]
         problems += [(path, message) for path, message in described if message]
-    problems += _cross_checks(data)
+    problems += _cross_checks(data, withheld)
     if problems:
         raise ConfigError(problems)
     assert spec is not None
@@ -901,17 +926,24 @@ def _text(item: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _cross_checks(
+    data: Mapping[str, Any], withheld: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """Checks across keys. ``withheld`` names top-level keys left out of ``data``
+    because they hold a secret: unknown, not absent, so nothing that depends on
+    them is checked."""
     problems: list[tuple[str, str]] = []
-    harness = data.get("harness")
+    harness: Mapping[str, Any] | None = data.get("harness")
     if isinstance(harness, dict):
         problems += _scope_checks(harness)
+    elif "harness" in withheld:
+        harness = None
     else:
         harness = {}
     stack_identity = data.get("identity")
     if isinstance(stack_identity, dict):
         problems += _identity_checks(stack_identity, "identity", harness)
-    problems += _feature_checks(data)
+    problems += _feature_checks(data, withheld)
 
     subscriptions = list(_items(data.get("subscriptions")))
     problems += _prefix_clashes(
@@ -961,7 +993,11 @@ def _cross_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                 f"{s_path}.subscriptionId",
                 f"subscription id {sub_id!r}",
             )
-        if sub.get("identity") is None and data.get("identity") is None:
+        if (
+            sub.get("identity") is None
+            and data.get("identity") is None
+            and "identity" not in withheld
+        ):
             problems.append(
                 (
                     f"{s_path}.identity",
@@ -1060,8 +1096,29 @@ def _mirror_identity_check(
     for s_index, sub in subscriptions:
         if _text(sub, "key") == _text(mirror, "subscription"):
             identity = _effective_identity(data, sub, f"subscriptions[{s_index}]")
-            if identity is not None:
-                return _docker_secret_check(identity, "harnessImageMirror.subscription")
+            if identity is None or identity.issues_password:
+                return []
+            if identity.kind == "servicePrincipal" and identity.auth == "delegate":
+                return []  # reported at the identity's auth key
+            if identity.kind == "managedIdentity":
+                fix = (
+                    f"{identity.path}.kind is 'managedIdentity', which has none; choose a "
+                    "subscription whose identity issues a client secret, or give this one "
+                    "kind 'servicePrincipal' with auth 'secret' (or 'oidc' and dockerSecret: true)"
+                )
+            else:
+                fix = (
+                    f"{identity.path}.auth is 'oidc', which issues none; choose a subscription "
+                    "whose identity issues a client secret, or set "
+                    f"{identity.path}.dockerSecret: true"
+                )
+            return [
+                (
+                    "harnessImageMirror.subscription",
+                    "needs a client secret: harnessImage is a Docker connector and logs in "
+                    f"with the identity's client id and secret, but {fix}",
+                )
+            ]
     return []
 
 
@@ -1104,9 +1161,10 @@ def _flag(value: Any) -> bool:
 
 
 def _identity_checks(
-    block: Mapping[str, Any], path: str, harness: Mapping[str, Any]
+    block: Mapping[str, Any], path: str, harness: Mapping[str, Any] | None
 ) -> list[tuple[str, str]]:
-    """Combinations of identity keys that cannot work together."""
+    """Combinations of identity keys that cannot work together; ``harness`` is
+    None when that block is withheld (it holds a secret)."""
     kind = block.get("kind", "servicePrincipal")
     auth = block.get("auth", "secret")
     if kind not in IDENTITY_KINDS or auth not in IDENTITY_AUTHS:
@@ -1172,8 +1230,8 @@ def _identity_checks(
             for key in ("passwordEndDate", "rotation")
             if block.get(key) is not None
         ]
-    selectors = block.get("delegateSelectors") or harness.get("delegateSelectors")
-    if auth == "delegate" and not selectors:
+    selectors = block.get("delegateSelectors") or (harness or {}).get("delegateSelectors")
+    if auth == "delegate" and not selectors and harness is not None:
         problems.append(
             (
                 f"{path}.delegateSelectors",
@@ -1202,10 +1260,24 @@ def _rotation_checks(block: Mapping[str, Any], path: str) -> list[tuple[str, str
     start, end = _moment(settings.get("startDate")), _moment(block.get("passwordEndDate"))
     if start is None or end is None or period is None or epoch is None:
         return problems  # field validation reports what is missing or malformed
+    schedule = RotationSchedule(start, period, overlap or 0, epoch)
     try:
-        epoch_start = start + datetime.timedelta(days=period * epoch)
+        epoch_start = schedule.epoch_start
+        # The latest date the schedule computes: the newer slot's end date.
+        for slot in SLOTS:
+            schedule.valid_until(slot)
     except OverflowError:
-        return [*problems, (f"{path}.rotation.epoch", f"lies beyond the year 9999 (got {epoch})")]
+        return [
+            *problems,
+            (
+                f"{path}.rotation",
+                f"epoch {epoch} ends its client secrets at startDate + (epoch + 2) * "
+                f"periodDays + overlapDays days, which lies beyond the year 9999 (got "
+                f"startDate {settings['startDate']}, periodDays {period}, "
+                f"overlapDays {overlap or 0}); "
+                "choose an earlier startDate, a shorter periodDays or a lower epoch",
+            ),
+        ]
     if end <= epoch_start:
         problems.append(
             (
@@ -1403,7 +1475,20 @@ _PREMIUM_FEATURES = (
 )
 
 
-def _feature_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+# Settings of a registry this stack manages; an adopted one is only looked up.
+_MANAGED_ONLY_KEYS = (
+    "sku",
+    "location",
+    "tags",
+    "protect",
+    "lock",
+    *(key for key, _ in _PREMIUM_FEATURES),
+)
+
+
+def _feature_checks(
+    data: Mapping[str, Any], withheld: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     harness = data.get("harness")
     harness = harness if isinstance(harness, dict) else {}
@@ -1412,6 +1497,8 @@ def _feature_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     secret_manager = _raw_secret_manager(
         harness.get("secretManager", BUILTIN_SECRET_MANAGER), "harness.secretManager", problems
     )
+    if "harness" in withheld:
+        stack_scope, secret_manager = None, None
     subscriptions = list(_items(data.get("subscriptions")))
     for s_index, sub in subscriptions:
         s_path = f"subscriptions[{s_index}]"
@@ -1428,7 +1515,14 @@ def _feature_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                         "refer to them; use that scope or a wider one",
                     )
                 )
-        if scope is not None and secret_manager is not None:
+        # Only an identity with a client secret puts a secret in Harness.
+        identity = _effective_identity(data, sub, s_path)
+        if (
+            scope is not None
+            and secret_manager is not None
+            and identity is not None
+            and identity.issues_password
+        ):
             problem = _secret_manager_problem(secret_manager, scope)
             if problem is not None:
                 problems.append(("harness.secretManager", f"{problem} (for {s_path})"))
@@ -1442,7 +1536,11 @@ def _feature_checks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
             problems += _adoption_checks(registry, r_path, sub, groups)
             problems += _sku_checks(registry, r_path, groups)
     mirror = data.get("harnessImageMirror")
-    if isinstance(mirror, dict) and mirror.get("enabled") is not False:
+    if (
+        isinstance(mirror, dict)
+        and mirror.get("enabled") is not False
+        and "subscriptions" not in withheld
+    ):
         problems += _mirror_checks(mirror, subscriptions, secret_manager)
     return problems
 
@@ -1460,6 +1558,20 @@ def _raw_secret_manager(
     if not isinstance(identifier, str) or naming.harness_identifier_problem(identifier):
         return None
     if value.get("inheritScope") is True or identifier == BUILTIN_SECRET_MANAGER:
+        given = [key for key in ("orgId", "projectId") if key in value]
+        if given:
+            which = (
+                "Harness' built-in secret manager"
+                if identifier == BUILTIN_SECRET_MANAGER
+                else "a secret manager with inheritScope: true"
+            )
+            problems.append(
+                (
+                    f"{path}.{given[0]}",
+                    f"{identifier!r} is {which}, which exists at every scope and takes no "
+                    f"scope; remove {' and '.join(given)}, or name another secret manager",
+                )
+            )
         return identifier, None
     scope = _scope_of(value, path, problems)
     return None if scope is None else (identifier, scope)
@@ -1490,6 +1602,16 @@ def _adoption_checks(
     resource_id = _text(registry, "resourceId")
     name = _text(registry, "name")
     group = _text(registry, "resourceGroup")
+    if existing:
+        problems += [
+            (
+                f"{path}.{key}",
+                "applies only to registries this stack manages; remove it, or use "
+                "import: true to bring the registry under management",
+            )
+            for key in _MANAGED_ONLY_KEYS
+            if key in registry
+        ]
     if existing and imported:
         problems.append(
             (
@@ -1564,17 +1686,8 @@ def _sku_checks(
         "ipAllowList": bool(ip_rules),
     }
     for key, what in _PREMIUM_FEATURES:
-        if not used[key]:
-            continue
-        if registry.get("existing") is True:
-            problems.append(
-                (
-                    f"{path}.{key}",
-                    f"sets {what} on an adopted registry (existing: true), which acr-fleet does "
-                    "not manage; use import: true to manage its settings",
-                )
-            )
-        elif sku in ("Basic", "Standard"):
+        # An adopted registry takes none of these keys (_adoption_checks).
+        if used[key] and registry.get("existing") is not True and sku in ("Basic", "Standard"):
             problems.append((f"{path}.{key}", f"{what} needs sku 'Premium' (got {sku!r})"))
     if used["publicNetworkAccess"] and used["ipAllowList"]:
         problems.append(
@@ -1583,6 +1696,20 @@ def _sku_checks(
                 "has no effect while publicNetworkAccess is false; keep one of the two",
             )
         )
+    ranges: dict[str, str] = {}
+    for index, rule in enumerate(ip_rules):
+        if isinstance(rule, str) and _ipv4_range_problem(rule) is None:
+            # 198.51.100.17 and 198.51.100.17/32 are one rule to Azure.
+            network = str(ipaddress.IPv4Network(rule))
+            first = ranges.setdefault(network, f"{path}.ipAllowList[{index}]")
+            if first != f"{path}.ipAllowList[{index}]":
+                problems.append(
+                    (
+                        f"{path}.ipAllowList[{index}]",
+                        f"{rule!r} is the range {network} already listed at {first}; "
+                        "list each range once",
+                    )
+                )
     if len(ip_rules) > IP_RULES_MAX:
         problems.append(
             (f"{path}.ipAllowList", f"has {len(ip_rules)} entries; an ACR takes {IP_RULES_MAX}")
@@ -1600,6 +1727,31 @@ def _sku_checks(
                 (where, f"{location!r} is the registry's own location; a replica goes elsewhere")
             )
         _remember(problems, seen, location, where, f"replica location {location!r}")
+    return problems
+
+
+def _credential_set_checks(credential_set: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The secret URIs name the vault keyVaultResourceId grants access to."""
+    vault_id = _text(credential_set, "keyVaultResourceId")
+    if vault_id is None or not KEY_VAULT_ID_PATTERN.fullmatch(vault_id):
+        return []
+    vault = vault_id.rsplit("/", 1)[1].lower()
+    problems = []
+    for key in ("usernameSecretUri", "passwordSecretUri"):
+        uri = _text(credential_set, key)
+        if uri is None or not KEY_VAULT_SECRET_URI_PATTERN.fullmatch(uri):
+            continue  # reported by field validation
+        host = uri.removeprefix("https://").split("/", 1)[0]
+        if host.removesuffix(".vault.azure.net").lower() != vault:
+            problems.append(
+                (
+                    f"harnessImageMirror.credentialSet.{key}",
+                    f"names vault host {host!r}, but keyVaultResourceId names vault "
+                    f"{vault_id.rsplit('/', 1)[1]!r}, the only one the credential set may read; "
+                    f"use https://{vault}.vault.azure.net/secrets/<name>, or point "
+                    "keyVaultResourceId at that vault",
+                )
+            )
     return problems
 
 
@@ -1647,6 +1799,22 @@ def _mirror_checks(
                     f"({', '.join(repr(k) for k in keys)})",
                 )
             )
+        elif any(
+            key == registry_key and registry.get("existing") is True
+            for key, (_, registry) in zip(keys, _items(sub.get("registries")), strict=True)
+        ):
+            problems.append(
+                (
+                    "harnessImageMirror.registry",
+                    f"{registry_key!r} is adopted (existing: true), so this stack only looks it "
+                    "up and never modifies it, but the mirror adds cache rules and a credential "
+                    "set to it; use import: true on that registry to manage it, or choose "
+                    "another registry",
+                )
+            )
+    credential_set = mirror.get("credentialSet")
+    if isinstance(credential_set, dict):
+        problems += _credential_set_checks(credential_set)
     if "secretManager" in mirror:
         secret_manager = _raw_secret_manager(
             mirror["secretManager"], "harnessImageMirror.secretManager", problems

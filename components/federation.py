@@ -18,10 +18,13 @@ AUDIENCE = "api://AzureADTokenExchange"
 # The host of Harness' SaaS cluster; accounts on another cluster set their own.
 DEFAULT_HOST = "app.harness.io"
 
-# A bare DNS host name in lower case, optionally with a port: no scheme, no
-# path, no trailing slash or dot.
+# A bare DNS host name in lower case: no scheme, no port, no path, no trailing
+# slash or dot. Harness' issuers carry no port (SaaS and self-managed alike
+# publish https://<host>/ng/api/oidc/account/<id>), and an explicit one, even
+# the default :443, would not match the token's iss claim exactly.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-HOST_PATTERN = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?$")
+HOST_PATTERN = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
+_PORT_PATTERN = re.compile(r":([0-9]*)$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,10 +54,13 @@ def host_problem(host: str) -> str | None:
         reasons.append("a path")
     if host != host.lower():
         reasons.append("upper-case letters")
+    port = _PORT_PATTERN.search(host.split("://", 1)[-1].split("/", 1)[0])
+    if port is not None:
+        reasons.append(f"a port {port.group(0)!r}, which Harness' issuer never carries")
     detail = f" (got {', '.join(reasons)})" if reasons else ""
     return (
         "must be a bare lower-case host name like app.harness.io, without a scheme, "
-        f"path or trailing slash{detail}"
+        f"port, path or trailing slash{detail}"
     )
 
 

@@ -16,6 +16,18 @@ from components.harness_scope import HarnessScope, scope_reference
 AzureAuth = Literal["secret", "oidc", "delegate"]
 
 
+def connector_reference(
+    identifier: str, connector_scope: HarnessScope, pipeline_scope: HarnessScope
+) -> str:
+    """How a pipeline at ``pipeline_scope`` names a connector at ``connector_scope``.
+
+    The one source of the references in the stack outputs and in the pipeline
+    template's matrix: Harness resolves a template's references in the pipeline
+    that uses it, so both are computed from the pipeline scope.
+    """
+    return scope_reference(identifier, connector_scope, pipeline_scope)
+
+
 @dataclasses.dataclass(frozen=True)
 class DockerRegistryTarget:
     """A registry that gets a Docker connector."""
@@ -42,8 +54,9 @@ class HarnessConnectorsArgs:
     """Scope the secret and connectors are created at."""
     pipeline_scope: HarnessScope
     """Scope pipelines run at; output references are computed from there."""
-    secret_manager: str
-    """Identifier of the secret manager that stores the client secret."""
+    secret_manager: str | None
+    """Reference to the secret manager that stores the client secret; None when
+    there is no client secret (its scope is then never checked or used)."""
     delegate_selectors: Sequence[str]
     """Delegates that run the connectors' checks and tasks."""
     tenant_id: str
@@ -117,10 +130,12 @@ class HarnessConnectors(pulumi.ComponentResource):
         return {key: self._reference(value) for key, value in identifiers.items()}
 
     def _reference(self, identifier: str) -> str:
-        return scope_reference(identifier, self._args.scope, self._args.pipeline_scope)
+        return connector_reference(identifier, self._args.scope, self._args.pipeline_scope)
 
     def _create_secret(self, name: str) -> platform.SecretText:
         args = self._args
+        if args.secret_manager is None:  # the caller passes one with every client secret
+            raise ValueError(f"{name}: a client secret needs a secret manager")
         description = (
             "Entra application password, managed by acr-fleet."
             if args.azure_auth == "secret"

@@ -18,15 +18,22 @@ from pulumi_harness import platform
 
 from components import naming
 from components.config import FleetSpec, PipelineTemplateSpec
-from components.harness_scope import HarnessScope, scope_reference
+from components.harness import connector_reference
+from components.harness_scope import HarnessScope
 
 MATRIX_AXIS = "connector"
 STEP_IDENTIFIER = "use_connector"
 
 
-def connector_references(fleet: FleetSpec, template_scope: HarnessScope) -> list[str]:
-    """Every connector the stack creates, as a template at ``template_scope``
-    refers to it: each subscription's Azure connector, then its Docker connectors."""
+def connector_references(fleet: FleetSpec) -> list[str]:
+    """Every connector the stack creates, as the pipelines using the template
+    refer to it (the same references as the stack outputs): each subscription's
+    Azure connector, then its Docker connectors.
+
+    Harness resolves the template's references in the pipeline that uses it,
+    so they are computed from harness.pipelineScope, not the template's scope.
+    """
+    pipeline_scope = fleet.harness.pipeline_scope_or_default
     references: list[str] = []
     for subscription in fleet.subscriptions:
         scope = fleet.connector_scope_for(subscription)
@@ -35,7 +42,7 @@ def connector_references(fleet: FleetSpec, template_scope: HarnessScope) -> list
             for registry in subscription.registries
             if registry.docker_connector
         ]
-        references += [scope_reference(i, scope, template_scope) for i in identifiers]
+        references += [connector_reference(i, scope, pipeline_scope) for i in identifiers]
     return references
 
 
@@ -93,7 +100,7 @@ class PipelineTemplateArgs:
     scope: HarnessScope
     """Scope the template is created at: the stack's connector scope."""
     connector_references: Sequence[str]
-    """References to every connector of the stack, from ``scope``."""
+    """References to every connector of the stack, from the pipeline scope."""
 
 
 class PipelineTemplate(pulumi.ComponentResource):

@@ -134,7 +134,10 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                 display_name=spec.display_name or spec.key,
                 scope=args.connector_scope,
                 pipeline_scope=args.pipeline_scope,
-                secret_manager=args.harness.secret_manager.reference(args.connector_scope),
+                # Only a client secret is stored; without one the manager is unused.
+                secret_manager=args.harness.secret_manager.reference(args.connector_scope)
+                if identity.client_secret is not None
+                else None,
                 delegate_selectors=args.identity.delegate_selectors
                 or args.harness.delegate_selectors,
                 tenant_id=spec.tenant_id,
@@ -241,7 +244,12 @@ class SubscriptionRegistries(pulumi.ComponentResource):
             )
             for registry in spec.registries
         ]
-        listed = sorted({r.group_name.lower() for r in spec.registries if r.listable})
+        # Lower-cased for the key, as written for the scope: Azure ids keep the
+        # group's case, and a lower-cased one would show as drift.
+        listed: dict[str, str] = {}
+        for registry in spec.registries:
+            if registry.listable:
+                listed.setdefault(registry.group_name.lower(), registry.group_name)
         grants += [
             RoleGrant(
                 # Keys have no '.', so 'reader.<group>' never names a registry's grant.
@@ -249,10 +257,10 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                 # An adopted registry's group need not be listed in resourceGroups.
                 scope=groups[group].resource_id
                 if group in groups
-                else naming.resource_group_id(spec.subscription_id, group),
+                else naming.resource_group_id(spec.subscription_id, written),
                 role=Role.READER,
             )
-            for group in listed
+            for group, written in sorted(listed.items())
         ]
         return grants
 

@@ -478,6 +478,142 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
         "harness.oidcHost",
         "must be a bare lower-case host name like app.harness.io",
     ),
+    (
+        "oidc-host-with-the-default-port",
+        lambda r: harness(r).update(oidcHost="app.harness.io:443"),
+        "harness.oidcHost",
+        "a port ':443', which Harness' issuer never carries",
+    ),
+    (
+        "oidc-host-with-a-port-out-of-range",
+        lambda r: harness(r).update(oidcHost="app.harness.io:99999"),
+        "harness.oidcHost",
+        "a port ':99999'",
+    ),
+    # --- rotation dates beyond what a date can hold
+    (
+        "rotation-ends-beyond-the-year-9999",
+        lambda r: r["acr-fleet:identity"].update(
+            passwordEndDate="9999-12-31T00:00:00Z",
+            rotation={"startDate": "9999-12-01T00:00:00Z", "periodDays": 30, "epoch": 0},
+        ),
+        "identity.rotation",
+        "beyond the year 9999",
+    ),
+    # --- settings on an adopted registry, which is only looked up
+    *[
+        (
+            f"adopted-registry-with-{key}",
+            lambda r, key=key, value=value: registry(r).update({"existing": True, key: value}),
+            f"subscriptions[0].registries[0].{key}",
+            "applies only to registries this stack manages; remove it, or use import: true",
+        )
+        for key, value in (
+            ("sku", "Basic"),
+            ("location", "westeurope"),
+            ("tags", {"team": "apps"}),
+            ("protect", False),
+            ("lock", True),
+            ("replications", [{"location": "northeurope"}]),
+            ("zoneRedundancy", True),
+            ("retentionDays", 7),
+            ("publicNetworkAccess", False),
+            ("ipAllowList", ["203.0.113.0/26"]),
+        )
+    ],
+    # --- the pipeline template
+    (
+        "template-image-empty",
+        lambda r: r["acr-fleet:pipelineTemplate"].update(image=""),
+        "pipelineTemplate.image",
+        "must not be empty",
+    ),
+    (
+        "template-command-blank",
+        lambda r: r["acr-fleet:pipelineTemplate"].update(command="  "),
+        "pipelineTemplate.command",
+        "must not be empty",
+    ),
+    # --- secret managers
+    (
+        "built-in-secret-manager-with-a-scope",
+        lambda r: harness(r).update(
+            secretManager={"identifier": "harnessSecretManager", "orgId": "platform"}
+        ),
+        "harness.secretManager.orgId",
+        "exists at every scope and takes no scope",
+    ),
+    # --- IP rules
+    (
+        "ip-allow-list-with-a-duplicate",
+        lambda r: registry(r).update(
+            sku="Premium", ipAllowList=["198.51.100.17", "203.0.113.0/26", "198.51.100.17/32"]
+        ),
+        "subscriptions[0].registries[0].ipAllowList[2]",
+        "already listed at subscriptions[0].registries[0].ipAllowList[0]",
+    ),
+    (
+        "ip-allow-list-admitting-everyone",
+        lambda r: registry(r).update(sku="Premium", ipAllowList=["0.0.0.0/0"]),
+        "subscriptions[0].registries[0].ipAllowList[0]",
+        "leave publicNetworkAccess true",
+    ),
+    # --- the harnessImage mirror
+    (
+        "mirror-on-an-adopted-registry",
+        lambda r: (
+            sub(r)["registries"].append(
+                {
+                    "name": "acrfleetdevold01",
+                    "existing": True,
+                    "resourceGroup": "rg-old",
+                    "access": "pull",
+                }
+            ),
+            r.update(
+                {
+                    "acr-fleet:harnessImageMirror": {
+                        "subscription": "shared-dev",
+                        "registry": "acrfleetdevold01",
+                    }
+                }
+            ),
+        ),
+        "harnessImageMirror.registry",
+        "use import: true on that registry to manage it",
+    ),
+    (
+        "mirror-on-a-managed-identity",
+        lambda r: r.update(
+            {
+                "acr-fleet:harnessImageMirror": {
+                    "subscription": "tools-dev",
+                    "registry": "acrfleetdevtools01",
+                }
+            }
+        ),
+        "harnessImageMirror.subscription",
+        "choose a subscription whose identity issues a client secret",
+    ),
+    (
+        "mirror-credentials-in-another-vault",
+        lambda r: r.update(
+            {
+                "acr-fleet:harnessImageMirror": {
+                    "subscription": "shared-dev",
+                    "registry": "acrfleetdevapps01",
+                    "credentialSet": {
+                        "usernameSecretUri": "https://other.vault.azure.net/secrets/u",
+                        "passwordSecretUri": "https://KV-ACRFLEET-DEV.vault.azure.net/secrets/p".lower(),
+                        "keyVaultResourceId": "/subscriptions/00000000-0000-0000-0000-00000000d001"
+                        "/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/KV-AcrFleet-Dev",
+                    },
+                }
+            }
+        ),
+        "harnessImageMirror.credentialSet.usernameSecretUri",
+        "names vault host 'other.vault.azure.net'",
+    ),
 ]
 
 

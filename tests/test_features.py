@@ -308,19 +308,42 @@ def test_mirror_needs_an_identity_with_a_client_secret() -> None:
     raw["acr-fleet:harnessImageMirror"]["registry"] = "acrfleetprdacq01"
     outcome = execute_config(raw)
     assert isinstance(outcome.error, ConfigError), f"Expected a ConfigError, got {outcome.error!r}."
-    assert "harnessImageMirror.subscription: needs a client secret" in str(outcome.error)
+    message = str(outcome.error)
+    assert "harnessImageMirror.subscription: needs a client secret" in message
+    assert "choose a subscription whose identity issues a client secret" in message, (
+        "The mirror's error names the mirror's own fix."
+    )
+    assert "dockerConnector: false" not in message, (
+        "The Docker connector's advice does not apply to harnessImageMirror."
+    )
     assert outcome.graph.resources == []
 
 
-def test_mirror_on_an_adopted_registry_found_by_name_and_group() -> None:
-    """An adopted registry named by name and group is looked up by them, and can
-    hold the mirror's cache rules."""
+def test_mirror_on_an_adopted_registry_is_refused() -> None:
+    """The mirror never modifies an adopted registry: cache rules there are a config error."""
     raw = stack_config("prod")
+    raw["acr-fleet:harnessImageMirror"] = {
+        "subscription": "payments-prod",
+        "registry": "payments-legacy",
+    }
+    outcome = execute_config(raw)
+    assert isinstance(outcome.error, ConfigError), f"Expected a ConfigError, got {outcome.error!r}."
+    assert "harnessImageMirror.registry: 'payments-legacy' is adopted" in str(outcome.error)
+    assert outcome.graph.resources == []
+
+
+def test_mirror_on_an_imported_registry_found_by_name_and_group() -> None:
+    """A registry imported by name and group can hold the mirror's cache rules."""
+    raw = stack_config("prod")
+    raw["acr-fleet:subscriptions"][2]["resourceGroups"].append(
+        {"name": "rg-acq-old", "location": "eastus2", "existing": True}
+    )
     raw["acr-fleet:subscriptions"][2]["registries"].append(
         {
             "name": "acrfleetprdacqold",
-            "existing": True,
+            "import": True,
             "resourceGroup": "rg-acq-old",
+            "sku": "Standard",
             "access": "pull",
         }
     )
@@ -334,11 +357,47 @@ def test_mirror_on_an_adopted_registry_found_by_name_and_group() -> None:
         "passwordEndDate": "2027-01-31T00:00:00Z",
     }
     graph = run_config(raw, stack="prod")
-    lookups = {i.args["registryName"]: i.args for i in graph.invokes if i.token == GET_REGISTRY}
-    assert lookups["acrfleetprdacqold"]["resourceGroupName"] == "rg-acq-old"
+    imported = named(graph, REGISTRY, "acquired-prod-acrfleetprdacqold")
+    assert imported.import_id, "The mirror registry is imported, so this stack manages it."
     assert "rg-acq-old" not in {r.inputs["resourceGroupName"] for r in graph.by_type(GROUP)}
     for rule in graph.by_type(CACHE_RULE):
         assert rule.inputs["registryName"] == "acrfleetprdacqold"
         assert rule.inputs["resourceGroupName"] == "rg-acq-old"
     connector = by_identifier(graph, DOCKER_CONNECTOR, naming.HARNESS_IMAGE_CONNECTOR)
     assert connector.inputs["url"] == "https://acrfleetprdacqold.azurecr.io"
+
+
+def test_secret_manager_scope_is_checked_only_where_a_secret_is_created() -> None:
+    """A project secret manager is fine when subscriptions outside the project create no secret."""
+    raw = stack_config("prod")
+    raw["acr-fleet:harness"]["secretManager"] = {
+        "identifier": "v",
+        "orgId": "platform",
+        "projectId": "registries_prod",
+    }
+    # harnessImage's secret lives at the account, so it keeps an account-wide manager.
+    raw["acr-fleet:harnessImageMirror"]["secretManager"] = "harnessSecretManager"
+    graph = run_config(raw, stack="prod")
+    secret = by_identifier(graph, SECRET, naming.client_secret_identifier("shared-prod"))
+    assert secret.inputs["secretManagerIdentifier"] == "v"
+    raw["acr-fleet:subscriptions"][2]["identity"] = {
+        "auth": "secret",
+        "passwordEndDate": "2027-01-31T00:00:00Z",
+    }
+    outcome = execute_config(raw, stack="prod")
+    assert isinstance(outcome.error, ConfigError), "An org-scoped secret cannot use it."
+    assert "(for subscriptions[2])" in str(outcome.error)
+
+
+def test_reader_scope_keeps_the_group_name_as_written() -> None:
+    """Reader on a listable adopted registry's group keeps the group's case from the config."""
+    raw = stack_config("prod")
+    legacy = raw["acr-fleet:subscriptions"][1]["registries"][1]
+    legacy["resourceId"] = legacy["resourceId"].replace("rg-payments-legacy", "RG-Payments-Legacy")
+    legacy["listable"] = True
+    graph = run_config(raw, stack="prod")
+    scopes = [r.inputs["scope"] for r in graph.by_type(ASSIGNMENT)]
+    expected = (
+        "/subscriptions/00000000-0000-0000-0000-00000000f002/resourceGroups/RG-Payments-Legacy"
+    )
+    assert expected in scopes, f"Reader should be scoped to {expected}; scopes were {scopes}."

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
-from components.config import ConfigError, FleetSpec, parse_fleet
+from components.config import SECRET_KEYS, TOP_LEVEL_KEYS, ConfigError, FleetSpec, parse_fleet
 from tests.conftest import STACKS, execute_config, stack_config
 from tools import offline
 
@@ -202,14 +201,77 @@ def test_field_problems(mutate: Any, path: str, fragment: str) -> None:
 
 
 def test_secret_values_are_never_echoed() -> None:
-    """A secret pasted into a wrong place is reported without its value."""
+    """A secret pasted into a wrong place is reported once, at its key, without its value."""
     raw = stack_config("dev")
     raw["acr-fleet:subscriptions"][0]["subscriptionId"] = {"secure": "cipher"}
     config, secret_keys = offline.config_from_mapping(raw)
     outcome = offline.execute("test", config, secret_keys)
     assert isinstance(outcome.error, ConfigError), f"Expected a ConfigError, got {outcome.error!r}."
     assert offline.SECURE_PLACEHOLDER not in str(outcome.error)
-    assert re.search(r"subscriptions\[0\]\.subscriptionId: must be a GUID", str(outcome.error))
+    assert [p for p, _ in outcome.error.problems] == ["subscriptions"], (
+        "Only the 'holds a secret' problem is reported for a key holding a secret."
+    )
+
+
+def _secure(value: str = "cipher") -> dict[str, str]:
+    return {"secure": value}
+
+
+def _mirror_on_secure_subscription(raw: dict[str, Any]) -> None:
+    raw["acr-fleet:harnessImageMirror"] = {"subscription": _secure(), "registry": "apps"}
+
+
+def _two_secure_subscription_ids(raw: dict[str, Any]) -> None:
+    subs = raw["acr-fleet:subscriptions"]
+    subs[0]["subscriptionId"] = _secure()
+    subs[1]["subscriptionId"] = _secure()
+    # Values echoed by the resource-group and adoption checks, were they run.
+    subs[0]["registries"][0]["resourceGroup"] = _secure()
+    subs[0]["registries"].append(
+        {"name": "acrfleetdevold01", "existing": True, "access": "pull", "resourceId": _secure()}
+    )
+
+
+# Per top-level key: a secure: value where the checks would otherwise quote it.
+SECRET_PLACEMENTS: dict[str, Any] = {
+    "harness": lambda r: r["acr-fleet:harness"].update(
+        accountId=_secure(), pipelineScope={"orgId": _secure()}
+    ),
+    "identity": lambda r: r["acr-fleet:identity"].update(
+        kind="managedIdentity", auth="oidc", resourceGroup=_secure(), passwordEndDate=None
+    ),
+    "subscriptions": _two_secure_subscription_ids,
+    "tags": lambda r: r["acr-fleet:tags"].update(costCenter=_secure()),
+    "harnessImageMirror": _mirror_on_secure_subscription,
+    "pipelineTemplate": lambda r: r["acr-fleet:pipelineTemplate"].update(image=_secure()),
+    "protectRegistries": lambda r: r.update({"acr-fleet:protectRegistries": _secure()}),
+    "lockRegistries": lambda r: r.update({"acr-fleet:lockRegistries": _secure()}),
+}
+
+
+def test_every_top_level_key_has_a_secret_placement() -> None:
+    """The secret-placement table covers every plain top-level key."""
+    assert set(SECRET_PLACEMENTS) == set(TOP_LEVEL_KEYS - SECRET_KEYS)
+
+
+@pytest.mark.parametrize("key", sorted(SECRET_PLACEMENTS))
+def test_a_key_holding_a_secret_is_left_out_of_every_other_check(key: str) -> None:
+    """A key holding a secret is reported only as such, and its values appear in no error."""
+    raw = stack_config("dev")
+    SECRET_PLACEMENTS[key](raw)
+    config, secret_keys = offline.config_from_mapping(raw)
+    outcome = offline.execute("test", config, secret_keys)
+    assert isinstance(outcome.error, ConfigError), f"Expected a ConfigError, got {outcome.error!r}."
+    message = str(outcome.error)
+    assert offline.SECURE_PLACEHOLDER not in message, f"A secret value leaked:\n{message}"
+    assert outcome.error.problems == [
+        (
+            key,
+            "holds a secret (set with --secret or containing secure: values), but this key "
+            "is not secret; set it in plain text",
+        )
+    ], f"Only {key} should be reported:\n{message}"
+    assert outcome.graph.resources == [], "Invalid configuration must register nothing."
 
 
 @pytest.mark.parametrize(

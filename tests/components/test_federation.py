@@ -48,19 +48,23 @@ def test_for_harness_combines_the_strings() -> None:
         ("https://app.harness.io/", "a scheme 'https://', a trailing '/'"),
         ("app.harness.io/gateway", "a path"),
         ("App.Harness.io", "upper-case letters"),
-        ("", "without a scheme, path or trailing slash"),
-        ("app..harness.io", "without a scheme, path or trailing slash"),
+        ("", "without a scheme, port, path or trailing slash"),
+        ("app..harness.io", "without a scheme, port, path or trailing slash"),
+        ("app.harness.io:443", "a port ':443'"),
+        ("harness.example.com:8443", "a port ':8443'"),
+        ("app.harness.io:99999", "a port ':99999'"),
+        ("app.harness.io:", "a port ':'"),
     ],
 )
 def test_issuer_rejects_a_host_that_is_not_bare(host: str, reason: str) -> None:
-    """A host with a scheme, path, trailing slash or capitals is refused."""
+    """A host with a scheme, port, path, trailing slash or capitals is refused."""
     with pytest.raises(ValueError, match=f"must be a bare .*{re.escape(reason)}"):
         federation.issuer(host, ACCOUNT)
 
 
-@pytest.mark.parametrize("host", ["app.harness.io", "app3.harness.io", "harness.example.com:8443"])
+@pytest.mark.parametrize("host", ["app.harness.io", "app3.harness.io", "harness.example.com"])
 def test_bare_hosts_are_accepted(host: str) -> None:
-    """Lower-case DNS names, with or without a port, are bare hosts."""
+    """Lower-case DNS names without a port are bare hosts."""
     assert federation.host_problem(host) is None
 
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from components.config import PipelineTemplateSpec
-from components.harness_scope import HarnessScope, scope_reference
+from components.harness_scope import HarnessScope
 from components.pipeline_template import template_document, template_yaml
 from tests.conftest import STACKS, run_config, stack_config
 from tools.offline import Graph, Registration
@@ -31,24 +31,32 @@ def template_of(graph: Graph) -> tuple[Registration, dict[str, Any]]:
     return template, yaml.safe_load(template.inputs["templateYaml"])
 
 
-def created_connector_references(graph: Graph, user: HarnessScope) -> list[str]:
-    """References, from ``user``, to every connector the stack creates (imported ones,
-    like harnessImage, are not created by the stack)."""
+def output_connector_references(graph: Graph) -> list[str]:
+    """The connector references the stack exports, as pipelines use them."""
     return sorted(
-        scope_reference(r.inputs["identifier"], scope_of(r), user)
-        for type_token in CONNECTORS
-        for r in graph.by_type(type_token)
-        if not r.import_id
+        ref
+        for outputs in graph.outputs["subscriptions"].values()
+        for ref in [outputs["azureConnectorRef"], *outputs["dockerConnectorRefs"].values()]
     )
 
 
 def assert_matrix_covers_connectors(graph: Graph) -> None:
-    """The template's matrix names exactly the stack's created connectors."""
-    template, document = template_of(graph)
+    """The template's matrix names exactly the stack's created connectors, by the
+    references the stack exports."""
+    _, document = template_of(graph)
     matrix = document["template"]["spec"]["strategy"]["matrix"]["connector"]
-    expected = created_connector_references(graph, scope_of(template))
+    expected = output_connector_references(graph)
     assert sorted(matrix) == expected, (
         f"The matrix {sorted(matrix)} should list exactly the stack's connectors {expected}."
+    )
+    created = [
+        r.inputs["identifier"]
+        for type_token in CONNECTORS
+        for r in graph.by_type(type_token)
+        if not r.import_id
+    ]
+    assert len(expected) == len(created), (
+        f"The outputs {expected} should name every created connector {created}."
     )
     assert len(matrix) == len(set(matrix)), "The matrix should list each connector once."
 
@@ -124,6 +132,30 @@ def test_connectors_added_to_config_join_the_matrix() -> None:
         "org.acr_extra_dev_acrfleetdevextra01",
     } <= set(matrix)
     assert_matrix_covers_connectors(graph)
+
+
+def test_matrix_uses_the_pipeline_scope_like_the_outputs() -> None:
+    """With a pipelineScope and per-subscription scopes, the matrix equals the exported refs."""
+    raw = stack_config("prod")
+    harness = raw["acr-fleet:harness"]
+    harness.pop("projectId")
+    harness["pipelineScope"] = {"orgId": "platform", "projectId": "registries_prod"}
+    subscriptions = raw["acr-fleet:subscriptions"]
+    subscriptions[1]["harness"] = {}
+    subscriptions[2]["harness"] = {"orgId": "platform"}
+    graph = run_config(raw, stack="prod")
+    template, document = template_of(graph)
+    matrix = document["template"]["spec"]["strategy"]["matrix"]["connector"]
+    assert scope_of(template) == HarnessScope("platform"), "The template stays at harness scope."
+    assert sorted(matrix) == output_connector_references(graph), (
+        f"The matrix {sorted(matrix)} should equal the exported references "
+        f"{output_connector_references(graph)}."
+    )
+    assert {
+        "org.azure_shared_prod",
+        "account.azure_payments_prod",
+        "org.azure_acquired_prod",
+    } <= set(matrix), f"References are computed from the pipeline project: {matrix}."
 
 
 def test_the_check_catches_a_connector_missing_from_the_matrix(
