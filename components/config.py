@@ -1650,6 +1650,17 @@ def _adoption_checks(
         problems.append(
             (f"{path}.sku", "is required unless the registry is adopted (existing: true)")
         )
+    adopted_in = groups.get(group.lower()) if group is not None and existing else None
+    if adopted_in is not None and adopted_in.get("existing") is not True:
+        # Deleting a group deletes the registries in it, adopted or not.
+        problems.append(
+            (
+                f"{path}.existing",
+                f"adopts a registry in resource group {group!r}, which this stack would "
+                "create and, once the group leaves the stack, delete with the registry in "
+                "it; mark that group existing: true, or leave it out of resourceGroups",
+            )
+        )
     if group is not None and not existing:
         block = groups.get(group.lower())
         if block is None and "resourceGroup" not in registry:

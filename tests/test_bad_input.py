@@ -521,6 +521,19 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
             ("ipAllowList", ["203.0.113.0/26"]),
         )
     ],
+    (
+        "adopted-registry-in-a-group-the-stack-creates",
+        lambda r: sub(r)["registries"].append(
+            {
+                "name": "acrfleetdevold01",
+                "existing": True,
+                "resourceGroup": "rg-acr-dev",
+                "access": "pull",
+            }
+        ),
+        "subscriptions[0].registries[2].existing",
+        "mark that group existing: true, or leave it out of resourceGroups",
+    ),
     # --- the pipeline template
     (
         "template-image-empty",
