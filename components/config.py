@@ -675,13 +675,23 @@ def load_fleet() -> FleetSpec:
 
 
 def parse_fleet(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozenset()) -> FleetSpec:
-    """Validate ``raw`` (top-level keys without the namespace) into a FleetSpec.
+    """Validate ``raw`` (top-level keys without the namespace; a key whose
+    namespace misspells it keeps its namespace, and is refused) into a FleetSpec.
 
     Raises ConfigError listing every problem; values of secret keys are never
     echoed in it.
     """
     problems: list[tuple[str, str]] = []
     for key in sorted(set(raw) - TOP_LEVEL_KEYS):
+        namespace, colon, name = key.partition(":")
+        if colon:
+            problems.append(
+                (
+                    key,
+                    f"is in namespace {namespace!r}, which nothing reads; write {NAMESPACE}:{name}",
+                )
+            )
+            continue
         problems.append((key, _unknown_key_message(key, TOP_LEVEL_KEYS)))
     for key in sorted((secret_keys & set(raw)) - SECRET_KEYS):
         # The model carries plain values into resource inputs; a secret here
@@ -740,6 +750,10 @@ def _project_config() -> dict[str, Any]:
     values: dict[str, Any] = {}
     for full_key, value in merged.items():
         if not full_key.startswith(prefix):
+            if _misspells_namespace(full_key.partition(":")[0]):
+                # Kept whole, never read: a silently ignored key would drop,
+                # say, lockRegistries without a word.
+                values[full_key] = None
             continue
         key = full_key[len(prefix) :]
         if isinstance(value, str):
@@ -747,6 +761,14 @@ def _project_config() -> dict[str, Any]:
                 value = json.loads(value)
         values[key] = value
     return values
+
+
+def _misspells_namespace(namespace: str) -> bool:
+    """True for a namespace that is not this project's but reads like it
+    ('acrfleet', 'acr_fleet', 'ACR-Fleet'); providers' namespaces do not."""
+    if namespace == NAMESPACE:
+        return False
+    return difflib.SequenceMatcher(None, namespace.lower(), NAMESPACE).ratio() >= 0.8
 
 
 def _secret_config_keys() -> frozenset[str]:

@@ -90,6 +90,28 @@ def test_unknown_top_level_key_is_reported() -> None:
     assert "did you mean 'subscriptions'" in problems["subscription"]
 
 
+@pytest.mark.parametrize("namespace", ["acrfleet", "acr_fleet", "ACR-Fleet"])
+def test_key_in_a_misspelt_namespace_is_refused(namespace: str) -> None:
+    """A key whose namespace misspells acr-fleet is an error and registers nothing."""
+    raw = stack_config("prod")
+    raw[f"{namespace}:lockRegistries"] = raw.pop("acr-fleet:lockRegistries")
+    outcome = execute_config(raw)
+    assert isinstance(outcome.error, ConfigError), f"Expected a ConfigError, got {outcome.error!r}."
+    assert outcome.graph.resources == [], "A refused configuration must register nothing."
+    assert (
+        f"  - {namespace}:lockRegistries: is in namespace {namespace!r}, which nothing reads; "
+        "write acr-fleet:lockRegistries" in str(outcome.error)
+    ), str(outcome.error)
+
+
+def test_keys_of_provider_namespaces_are_left_to_the_providers() -> None:
+    """Keys in Pulumi's or a provider's own namespace are not mistaken for typos."""
+    raw = stack_config("dev")
+    raw["azure-native:location"] = "westeurope"
+    raw["harness:endpoint"] = "https://app.harness.io/gateway"
+    assert execute_config(raw).error is None
+
+
 def test_missing_required_keys_are_named() -> None:
     """Missing required keys are each reported with their path."""
     raw = raw_fleet()
