@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 
 from tests.conftest import run_config, stack_config
 from tools import diff, offline, preview
@@ -177,6 +178,24 @@ def test_secrets_stay_masked(base_config: dict[str, Any], base_document: dict[st
     text = diff.render_markdown(difference) + json.dumps(difference.to_document())
     for marker in ("mock-password-", offline.SECURE_PLACEHOLDER, "AAABAFake"):
         assert marker not in text, f"{marker!r} leaked into the difference."
+
+
+def test_markdown_keeps_hostile_tags_inside_code_spans(
+    base_config: dict[str, Any], base_document: dict[str, Any]
+) -> None:
+    """A tag whose name or value holds backticks, a line break or HTML stays in its code spans."""
+    raw = copy.deepcopy(base_config)
+    registries(raw)[0]["tags"] = {"a`b\n### heading": "x` <!-- hidden"}
+    text = diff.render_markdown(diff.compare(base_document, preview_of(raw)))
+    tokens = MarkdownIt("commonmark").parse(text)
+    headings = [token for token in tokens if token.type == "heading_open"]
+    assert len(headings) == 1, f"Only the title should be a heading:\n{text}"
+    inline = [child for token in tokens for child in token.children or []]
+    assert not [t for t in inline if t.type == "html_inline"], f"No HTML should pass:\n{text}"
+    spans = {child.content for child in inline if child.type == "code_inline"}
+    assert {"tags.a`b\\n### heading", '"x` <!-- hidden"'} <= spans, (
+        f"The tag's name and value should each read as one code span:\n{text}"
+    )
 
 
 def test_flatten_indexes_lists_of_objects_only() -> None:
