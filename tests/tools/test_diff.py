@@ -243,6 +243,18 @@ def test_command_rejects_a_document_it_cannot_read(
     assert "not an offline preview document" in capsys.readouterr().err
 
 
+def test_command_rejects_a_preview_of_another_stack(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`--diff` with a saved preview of another stack exits 2 instead of comparing the two."""
+    saved = tmp_path / "old.json"
+    saved.write_text(json.dumps(diff.empty_document("prod")))
+    assert preview.main(["dev", "--diff", str(saved)]) == preview.INVALID_DOCUMENT, (
+        "Every URN names its stack, so another stack's preview shares none to compare."
+    )
+    assert "is a preview of stack prod, not dev" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
