@@ -177,7 +177,11 @@ def _read_document(path: Path) -> dict[str, Any]:
     text = path.read_text()
     if not text.strip():
         return diff.empty_document()
-    return dict(diff.check_document(json.loads(text)))
+    try:
+        loaded = json.loads(text)
+    except RecursionError:
+        raise diff.DocumentError("nested too deeply to be an offline preview document") from None
+    return dict(diff.check_document(loaded))
 
 
 if __name__ == "__main__":

@@ -266,6 +266,7 @@ def test_command_rejects_a_preview_of_another_stack(
         ),
         ("[1, 2]", "not an offline preview document"),
         ("{not json", "Expecting property name"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
 )
 def test_command_rejects_a_malformed_document_in_one_line(
