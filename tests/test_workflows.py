@@ -118,13 +118,21 @@ def test_offline_job_tests_then_diffs_head_against_base() -> None:
     assert "make test" in runs
     assert "make --no-print-directory --silent diff BASE=build/base-checkout" in runs
     assert "$GITHUB_STEP_SUMMARY" in runs
-    refs = [
-        step.get("with", {}).get("ref", "") for step in steps if "checkout" in step.get("uses", "")
-    ]
-    assert refs == [
-        "${{ github.event.pull_request.head.sha }}",
-        "${{ github.event.pull_request.base.sha }}",
-    ]
+
+
+def test_offline_difference_is_the_merge_against_its_first_parent() -> None:
+    """The offline job diffs the merge commit against the base it merges into, so a pull
+    request behind main is not reported as undoing what main gained since it branched."""
+    steps = workflow("pull-request.yml")["jobs"]["offline"]["steps"]
+    checkouts = [step for step in steps if "checkout" in step.get("uses", "")]
+    assert len(checkouts) == 1, "One checkout: the merge commit, with its parents."
+    assert "ref" not in checkouts[0]["with"], "The default ref of pull_request is the merge."
+    assert checkouts[0]["with"]["fetch-depth"] == 2, "The merge commit's parents are fetched."
+    runs = "\n".join(step.get("run", "") for step in steps)
+    assert "git archive HEAD^1 | tar -x -C build/base-checkout" in runs, (
+        "The base is the merge commit's first parent, not pull_request.base.sha."
+    )
+    assert "pull_request.base.sha" not in runs + str(checkouts)
 
 
 def test_real_preview_runs_per_stack_with_a_pr_comment() -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -459,22 +460,23 @@ def render_markdown(difference: Difference, title: str = "") -> str:
         if items:
             lines.append(f"**{heading}**")
             lines.append("")
-            lines.extend(f"- `{item.type}` `{item.urn}`" for item in items)
+            lines.extend(f"- {_code(item.type)} {_code(item.urn)}" for item in items)
             lines.append("")
     change_sections: list[tuple[str, Sequence[Change], Callable[[Change], str]]] = [
         (
             "Renamed (aliased: updates in place)",
             difference.renamed,
-            lambda change: f"`{change.before.urn}` -> `{change.after.urn}`",
+            lambda change: f"{_code(change.before.urn)} -> {_code(change.after.urn)}",
         ),
         (
             "URN changed / replaced",
             difference.moved,
             lambda change: (
-                f"`{change.before.urn}` -> `{change.after.urn}` (same {change.identity})"
+                f"{_code(change.before.urn)} -> {_code(change.after.urn)} "
+                f"(same {_code(change.identity)})"
             ),
         ),
-        ("Changed", difference.changed, lambda change: f"`{change.after.urn}`"),
+        ("Changed", difference.changed, lambda change: _code(change.after.urn)),
     ]
     for heading, changes, headline in change_sections:
         if changes:
@@ -488,18 +490,36 @@ def render_markdown(difference: Difference, title: str = "") -> str:
 
 def _flag_line(flag: Flag) -> str:
     """One flag: PROTECTED only when the engine would refuse it."""
-    target = f" -> `{flag.new_urn}`" if flag.new_urn else ""
+    target = f" -> {_code(flag.new_urn)}" if flag.new_urn else ""
     if flag.protected:
-        return f"- PROTECTED {flag.kind} {flag.reason}: `{flag.resource.urn}`{target}"
+        return f"- PROTECTED {flag.kind} {flag.reason}: {_code(flag.resource.urn)}{target}"
     note = " (not protected: `pulumi up` goes ahead)" if flag.resource.type == REGISTRY else ""
-    return f"- {flag.kind} {flag.reason}{note}: `{flag.resource.urn}`{target}"
+    return f"- {flag.kind} {flag.reason}{note}: {_code(flag.resource.urn)}{target}"
 
 
 def _input_lines(entries: Iterable[InputChange]) -> list[str]:
     return [
-        f"  - `{entry.path}`: {_shown(entry.before)} -> {_shown(entry.after)}" for entry in entries
+        f"  - {_code(entry.path)}: {_shown(entry.before)} -> {_shown(entry.after)}"
+        for entry in entries
     ]
 
 
 def _shown(value: str | None) -> str:
-    return "(absent)" if value is None else f"`{value}`"
+    return "(absent)" if value is None else _code(value)
+
+
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""Control characters, line breaks among them: spelled as escapes in code spans."""
+
+
+def _code(text: str) -> str:
+    """``text`` as one Markdown code span, whatever it holds. Tag names and values
+    are free text, so a backtick must not end the span (the fence is longer than
+    any run of backticks inside) and a line break must not start a heading or an
+    HTML block in a job summary (control characters are written as escapes)."""
+    shown = _LINE_BREAKING.sub(lambda match: json.dumps(match[0])[1:-1], text)
+    fence = "`" * (max((len(run) for run in re.findall("`+", shown)), default=0) + 1)
+    if shown.strip() and (shown[:1] in ("`", " ") or shown[-1:] in ("`", " ")):
+        # CommonMark strips one space at each end of a span padded at both.
+        shown = f" {shown} "
+    return f"{fence}{shown}{fence}"

@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help=(
             "compare with a saved --json document; exit 3 if a protected resource would go, "
-            "2 if the document cannot be read"
+            "2 if the document cannot be read or is of another stack"
         ),
     )
     view.add_argument("--mermaid", action="store_true", help="print a Mermaid flowchart")
@@ -139,6 +139,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError) as error:
             errors.print(f"cannot read {escape(str(options.diff))}: {escape(str(error))}")
             return INVALID_DOCUMENT
+        if old_document.get("stack") not in ("", None, options.stack):
+            # Every URN names its stack: the two documents would share no resource.
+            errors.print(
+                f"cannot compare: {escape(str(options.diff))} is a preview of stack "
+                f"{escape(str(old_document['stack']))}, not {escape(options.stack)}; save it "
+                f"again with `python -m tools.preview {escape(options.stack)} --json`"
+            )
+            return INVALID_DOCUMENT
     try:
         graph = offline.run_stack(options.stack)
     except pulumi.RunError as error:
@@ -149,11 +157,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     document = graph.to_document()
     if old_document is not None:
-        if old_document.get("stack") not in ("", None, options.stack):
-            errors.print(
-                f"warning: {escape(str(options.diff))} is a preview of stack "
-                f"{escape(str(old_document['stack']))}, not {escape(options.stack)}"
-            )
         difference = diff.compare(old_document, document)
         if options.json:
             sys.stdout.write(json.dumps(difference.to_document(), indent=2) + "\n")
@@ -174,7 +177,11 @@ def _read_document(path: Path) -> dict[str, Any]:
     text = path.read_text()
     if not text.strip():
         return diff.empty_document()
-    return dict(diff.check_document(json.loads(text)))
+    try:
+        loaded = json.loads(text)
+    except RecursionError:
+        raise diff.DocumentError("nested too deeply to be an offline preview document") from None
+    return dict(diff.check_document(loaded))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 
 from tests.conftest import run_config, stack_config
 from tools import diff, offline, preview
@@ -179,6 +180,24 @@ def test_secrets_stay_masked(base_config: dict[str, Any], base_document: dict[st
         assert marker not in text, f"{marker!r} leaked into the difference."
 
 
+def test_markdown_keeps_hostile_tags_inside_code_spans(
+    base_config: dict[str, Any], base_document: dict[str, Any]
+) -> None:
+    """A tag whose name or value holds backticks, a line break or HTML stays in its code spans."""
+    raw = copy.deepcopy(base_config)
+    registries(raw)[0]["tags"] = {"a`b\n### heading": "x` <!-- hidden"}
+    text = diff.render_markdown(diff.compare(base_document, preview_of(raw)))
+    tokens = MarkdownIt("commonmark").parse(text)
+    headings = [token for token in tokens if token.type == "heading_open"]
+    assert len(headings) == 1, f"Only the title should be a heading:\n{text}"
+    inline = [child for token in tokens for child in token.children or []]
+    assert not [t for t in inline if t.type == "html_inline"], f"No HTML should pass:\n{text}"
+    spans = {child.content for child in inline if child.type == "code_inline"}
+    assert {"tags.a`b\\n### heading", '"x` <!-- hidden"'} <= spans, (
+        f"The tag's name and value should each read as one code span:\n{text}"
+    )
+
+
 def test_flatten_indexes_lists_of_objects_only() -> None:
     """Nested inputs flatten to dotted paths; scalar lists stay one value."""
     rows = diff.flatten({"sku": {"name": "Basic"}, "tags": ["a", "b"], "rules": [{"ip": "1"}]})
@@ -224,6 +243,18 @@ def test_command_rejects_a_document_it_cannot_read(
     assert "not an offline preview document" in capsys.readouterr().err
 
 
+def test_command_rejects_a_preview_of_another_stack(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`--diff` with a saved preview of another stack exits 2 instead of comparing the two."""
+    saved = tmp_path / "old.json"
+    saved.write_text(json.dumps(diff.empty_document("prod")))
+    assert preview.main(["dev", "--diff", str(saved)]) == preview.INVALID_DOCUMENT, (
+        "Every URN names its stack, so another stack's preview shares none to compare."
+    )
+    assert "is a preview of stack prod, not dev" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -235,6 +266,7 @@ def test_command_rejects_a_document_it_cannot_read(
         ),
         ("[1, 2]", "not an offline preview document"),
         ("{not json", "Expecting property name"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
 )
 def test_command_rejects_a_malformed_document_in_one_line(
