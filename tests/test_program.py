@@ -9,7 +9,7 @@ import pytest
 from components import naming, roles
 from components.config import parse_fleet
 from components.harness_scope import scope_reference
-from tests.conftest import STACKS, fleet_config, stack_config
+from tests.conftest import STACKS, fleet_config, run_config, stack_config
 from tools import offline
 from tools.offline import Graph, Registration
 
@@ -336,6 +336,34 @@ def test_harness_identifiers_are_valid_and_unique(graphs: dict[str, Graph], stac
     assert len(identifiers) == len(set(identifiers))
     for identifier in identifiers:
         assert naming.harness_identifier_problem(identifier) is None, identifier
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_harness_names_are_ones_harness_accepts(graphs: dict[str, Graph], stack: str) -> None:
+    """Every Harness secret and connector name is one Harness accepts."""
+    for registration in graphs[stack].resources:
+        if registration.type in (SECRET_TEXT, AZURE_CONNECTOR, DOCKER_CONNECTOR):
+            name = registration.inputs["name"]
+            assert naming.harness_name_problem(name) is None, (
+                f"Harness would reject the name {name!r} of {registration.urn}."
+            )
+
+
+def test_longest_display_name_and_key_give_accepted_harness_names() -> None:
+    """The longest display name and subscription key still give names Harness accepts."""
+    raw = stack_config("prod")
+    subscriptions = raw["acr-fleet:subscriptions"]
+    subscriptions[0]["displayName"] = "D" * naming.DISPLAY_NAME_MAX
+    subscriptions[0].pop("previousKey", None)
+    subscriptions[0]["key"] = "k" * 40
+    raw["acr-fleet:harnessImageMirror"]["subscription"] = "k" * 40
+    names = [
+        r.inputs["name"]
+        for r in run_config(raw).resources
+        if r.type in (SECRET_TEXT, AZURE_CONNECTOR, DOCKER_CONNECTOR)
+    ]
+    too_long = [name for name in names if naming.harness_name_problem(name) is not None]
+    assert too_long == [], f"Harness would reject these names: {too_long}."
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -314,9 +314,14 @@ def test_a_key_holding_a_secret_is_left_out_of_every_other_check(key: str) -> No
             "did you mean 'westeurope'",
         ),
         (
-            lambda r: r["subscriptions"][0].update(displayName="x" * 101),
+            lambda r: r["subscriptions"][0].update(displayName="x" * 47),
             "subscriptions[0].displayName",
-            "1-100 characters",
+            "1-46 characters",
+        ),
+        (
+            lambda r: r["subscriptions"][0].update(displayName="Shared services (dev)"),
+            "subscriptions[0].displayName",
+            "letters, digits, spaces, '-' and '_'",
         ),
         (
             lambda r: r["subscriptions"][0].update(displayName="<script>\n"),
