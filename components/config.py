@@ -174,7 +174,11 @@ IDENTITY_AUTHS: tuple[str, ...] = typing.get_args(IdentityAuth)
 def _aware(value: datetime.datetime) -> datetime.datetime:
     if value.tzinfo is None:
         raise ValueError("must carry a time zone, like 2027-06-30T00:00:00Z")
-    return value.astimezone(datetime.UTC)
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError:
+        # 9999-12-31T23:00:00-05:00 is a valid RFC 3339 date, but not in UTC.
+        raise ValueError("must lie after the year 0 and before the year 10000 in UTC") from None
 
 
 def _date_text(value: Any) -> Any:
@@ -1307,7 +1311,12 @@ def _moment(value: Any) -> datetime.datetime | None:
             return None
     else:
         return None
-    return moment if moment.tzinfo is not None else None
+    if moment.tzinfo is None:
+        return None
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:
+        return None  # reported by field validation
 
 
 def _identity_group_check(
