@@ -44,6 +44,8 @@ LOCATION_PATTERN = re.compile(r"^[a-z][a-z0-9]{1,39}$")
 HARNESS_ACCOUNT_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DELEGATE_SELECTOR_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 TAG_NAME_FORBIDDEN = set("<>%&\\?/")
+# Azure takes at most 50 tags on a resource, resource group or subscription.
+AZURE_TAGS_MAX = 50
 
 
 class ConfigError(pulumi.RunError):
@@ -1087,7 +1089,47 @@ def _cross_checks(
                     )
                 )
     problems += _mirror_identity_check(data, subscriptions)
+    problems += _tag_count_checks(data, subscriptions)
     return problems
+
+
+def _tag_count_checks(
+    data: Mapping[str, Any], subscriptions: list[tuple[int, dict[str, Any]]]
+) -> list[tuple[str, str]]:
+    """Every resource's tags, as merged from the stack's, a registry's own and the
+    two acr-fleet adds, stay within Azure's limit."""
+    stack_tags = _tag_map(data.get("tags"))
+    added = dict.fromkeys(naming.RESERVED_TAGS, "")
+    problems = []
+    count = len(naming.merge_tags(stack_tags, added))
+    if count > AZURE_TAGS_MAX:
+        problems.append(("tags", _tag_count_message(count, "with managed-by and stack")))
+    for s_index, sub in subscriptions:
+        for r_index, registry in _items(sub.get("registries")):
+            own = _tag_map(registry.get("tags"))
+            if not own:
+                continue
+            count = len(naming.merge_tags(own, stack_tags, added))
+            if count > AZURE_TAGS_MAX:
+                problems.append(
+                    (
+                        f"subscriptions[{s_index}].registries[{r_index}].tags",
+                        _tag_count_message(count, "with the stack's tags, managed-by and stack"),
+                    )
+                )
+    return problems
+
+
+def _tag_map(value: Any) -> dict[str, Any]:
+    """The tags of a raw tags block by name; a malformed block is reported elsewhere."""
+    return {k: v for k, v in value.items() if isinstance(k, str)} if isinstance(value, dict) else {}
+
+
+def _tag_count_message(count: int, merged: str) -> str:
+    return (
+        f"gives {count} tags {merged}, but Azure takes at most {AZURE_TAGS_MAX} "
+        f"on a resource; remove {count - AZURE_TAGS_MAX}"
+    )
 
 
 def _mirror_identity_check(

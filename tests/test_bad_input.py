@@ -416,6 +416,18 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
         "a delegate selector (letters, digits, '-', '_', '.')",
     ),
     (
+        "stack-tags-over-the-azure-limit",
+        lambda r: r["acr-fleet:tags"].update({f"team{i}": "x" for i in range(47)}),
+        "tags",
+        "Azure takes at most 50",
+    ),
+    (
+        "registry-tags-over-the-azure-limit-with-the-stack-tags",
+        lambda r: registry(r).update(tags={f"team{i}": "x" for i in range(47)}),
+        "subscriptions[0].registries[0].tags",
+        "Azure takes at most 50",
+    ),
+    (
         "tag-name-with-angle-bracket",
         lambda r: r["acr-fleet:tags"].update({"<owner>": "me"}),
         "tags",

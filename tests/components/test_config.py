@@ -345,6 +345,16 @@ def test_strict_values(mutate: Any, path: str, fragment: str) -> None:
     assert_reported(mutate, path, fragment)
 
 
+def test_fifty_tags_on_a_registry_are_accepted() -> None:
+    """A registry's own tags, the stack's and acr-fleet's two may add up to Azure's 50."""
+    raw = raw_fleet()
+    stack_tags = len(raw["tags"])
+    own = 50 - 2 - stack_tags
+    raw["subscriptions"][0]["registries"][0]["tags"] = {f"team{i}": "x" for i in range(own)}
+    registry = parse_fleet(raw).subscriptions[0].registries[0]
+    assert len(registry.tags) == own
+
+
 def test_subscription_keys_that_nest_are_rejected() -> None:
     """Keys where one is the other plus '-' are refused: their resource names can collide."""
     raw = raw_fleet("staging")
