@@ -228,6 +228,18 @@ def test_registries_are_locked_down(graphs: dict[str, Graph], stack: str) -> Non
         assert registry.inputs["anonymousPullEnabled"] is False
 
 
+def test_registry_tags_override_the_stack_tags_of_the_same_name() -> None:
+    """A registry's own tag wins over a stack tag of the same name, in any case."""
+    raw = stack_config("dev")
+    raw["acr-fleet:subscriptions"][0]["registries"][0]["tags"] = {"CostCenter": "cc-1234"}
+    registry = run_config(raw).by_type("azure-native:containerregistry:Registry")[0]
+    tags = registry.inputs["tags"]
+    assert {k: v for k, v in tags.items() if k.lower() == "costcenter"} == {
+        "CostCenter": "cc-1234"
+    }, f"The registry's own costCenter tag should be kept: {tags}."
+    assert tags["environment"] == "dev", "The other stack tags should still apply."
+
+
 def test_existing_resource_groups_are_not_created(graphs: dict[str, Graph]) -> None:
     """A group marked existing is used by name but not registered."""
     names = {
