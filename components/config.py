@@ -677,14 +677,24 @@ TOP_LEVEL_KEYS = (
 
 def load_fleet() -> FleetSpec:
     """Read and validate this stack's ``acr-fleet:*`` configuration."""
-    return parse_fleet(_project_config(), secret_keys=_secret_config_keys())
+    return parse_fleet(
+        _project_config(),
+        secret_keys=_secret_config_keys(),
+        project_stack=(pulumi.get_project(), pulumi.get_stack()),
+    )
 
 
-def parse_fleet(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozenset()) -> FleetSpec:
+def parse_fleet(
+    raw: Mapping[str, Any],
+    *,
+    secret_keys: frozenset[str] = frozenset(),
+    project_stack: tuple[str, str] | None = None,
+) -> FleetSpec:
     """Validate ``raw`` (top-level keys without the namespace) into a FleetSpec.
 
-    Raises ConfigError listing every problem; values of secret keys are never
-    echoed in it.
+    ``project_stack`` also checks the Azure names derived from the project and
+    stack names. Raises ConfigError listing every problem; values of secret keys
+    are never echoed in it.
     """
     problems: list[tuple[str, str]] = []
     for key in sorted(set(raw) - TOP_LEVEL_KEYS):
@@ -726,6 +736,8 @@ def parse_fleet(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozens
         ]
         problems += [(path, message) for path, message in described if message]
     problems += _cross_checks(data, withheld)
+    if project_stack is not None:
+        problems += _managed_identity_name_checks(data, *project_stack)
     if problems:
         raise ConfigError(problems)
     assert spec is not None
@@ -1090,6 +1102,34 @@ def _cross_checks(
                 )
     problems += _mirror_identity_check(data, subscriptions)
     problems += _tag_count_checks(data, subscriptions)
+    return problems
+
+
+def _managed_identity_name_checks(
+    data: Mapping[str, Any], project: str, stack: str
+) -> list[tuple[str, str]]:
+    """A managed identity is named after the project, stack and subscription key;
+    Pulumi takes stack names ('dev.westeurope') that Azure does not take there."""
+    problems = []
+    for s_index, sub in _items(data.get("subscriptions")):
+        s_path = f"subscriptions[{s_index}]"
+        key = _text(sub, "key")
+        identity = _effective_identity(data, sub, s_path)
+        if key is None or naming.key_problem(key) or identity is None:
+            continue
+        if identity.kind != "managedIdentity":
+            continue
+        name = naming.application_display_name(project, stack, key)
+        problem = naming.managed_identity_name_problem(name)
+        if problem is not None:
+            problems.append(
+                (
+                    f"{s_path}.key",
+                    f"names the managed identity {name!r} (<project>-<stack>-<key>), which "
+                    f"{problem}; use a stack name of letters, digits, '-' and '_', or a "
+                    "shorter stack name or key",
+                )
+            )
     return problems
 
 

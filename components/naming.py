@@ -36,6 +36,10 @@ RESERVED_TAGS = frozenset({"managed-by", "stack"})
 # Logical keys name things in URNs and identifiers, so they are kept plain.
 KEY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
 
+# Azure user-assigned identity names: 3-128 letters, digits, '-' and '_',
+# starting with a letter or digit.
+MANAGED_IDENTITY_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$")
+
 # Harness: starts with a letter or '_', then letters, digits, '_' or '$'; 128 max.
 HARNESS_IDENTIFIER_PATTERN = re.compile(r"^[a-zA-Z_][0-9a-zA-Z_$]{0,127}$")
 HARNESS_IDENTIFIER_MAX = 128
@@ -100,6 +104,13 @@ def harness_name_problem(name: str) -> str | None:
     if HARNESS_NAME_PATTERN.fullmatch(name) and name.strip():
         return None
     return f"must be 1-{HARNESS_NAME_MAX} letters, digits, spaces, '-' and '_', not only spaces"
+
+
+def managed_identity_name_problem(name: str) -> str | None:
+    """Why Azure would reject ``name`` for a user-assigned identity, or None."""
+    if MANAGED_IDENTITY_NAME_PATTERN.fullmatch(name):
+        return None
+    return "must be 3-128 letters, digits, '-' and '_', starting with a letter or digit"
 
 
 def key_prefix_clash(first: str, second: str) -> bool:
