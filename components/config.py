@@ -44,6 +44,8 @@ LOCATION_PATTERN = re.compile(r"^[a-z][a-z0-9]{1,39}$")
 HARNESS_ACCOUNT_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DELEGATE_SELECTOR_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 TAG_NAME_FORBIDDEN = set("<>%&\\?/")
+# Azure takes at most 50 tags on a resource, resource group or subscription.
+AZURE_TAGS_MAX = 50
 
 
 class ConfigError(pulumi.RunError):
@@ -174,7 +176,11 @@ IDENTITY_AUTHS: tuple[str, ...] = typing.get_args(IdentityAuth)
 def _aware(value: datetime.datetime) -> datetime.datetime:
     if value.tzinfo is None:
         raise ValueError("must carry a time zone, like 2027-06-30T00:00:00Z")
-    return value.astimezone(datetime.UTC)
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError:
+        # 9999-12-31T23:00:00-05:00 is a valid RFC 3339 date, but not in UTC.
+        raise ValueError("must lie after the year 0 and before the year 10000 in UTC") from None
 
 
 def _date_text(value: Any) -> Any:
@@ -671,15 +677,25 @@ TOP_LEVEL_KEYS = (
 
 def load_fleet() -> FleetSpec:
     """Read and validate this stack's ``acr-fleet:*`` configuration."""
-    return parse_fleet(_project_config(), secret_keys=_secret_config_keys())
+    return parse_fleet(
+        _project_config(),
+        secret_keys=_secret_config_keys(),
+        project_stack=(pulumi.get_project(), pulumi.get_stack()),
+    )
 
 
-def parse_fleet(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozenset()) -> FleetSpec:
+def parse_fleet(
+    raw: Mapping[str, Any],
+    *,
+    secret_keys: frozenset[str] = frozenset(),
+    project_stack: tuple[str, str] | None = None,
+) -> FleetSpec:
     """Validate ``raw`` (top-level keys without the namespace; a key whose
     namespace misspells it keeps its namespace, and is refused) into a FleetSpec.
 
-    Raises ConfigError listing every problem; values of secret keys are never
-    echoed in it.
+    ``project_stack`` also checks the Azure names derived from the project and
+    stack names. Raises ConfigError listing every problem; values of secret keys
+    are never echoed in it.
     """
     problems: list[tuple[str, str]] = []
     for key in sorted(set(raw) - TOP_LEVEL_KEYS):
@@ -730,6 +746,8 @@ def parse_fleet(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozens
         ]
         problems += [(path, message) for path, message in described if message]
     problems += _cross_checks(data, withheld)
+    if project_stack is not None:
+        problems += _managed_identity_name_checks(data, *project_stack)
     if problems:
         raise ConfigError(problems)
     assert spec is not None
@@ -1105,7 +1123,75 @@ def _cross_checks(
                     )
                 )
     problems += _mirror_identity_check(data, subscriptions)
+    problems += _tag_count_checks(data, subscriptions)
     return problems
+
+
+def _managed_identity_name_checks(
+    data: Mapping[str, Any], project: str, stack: str
+) -> list[tuple[str, str]]:
+    """A managed identity is named after the project, stack and subscription key;
+    Pulumi takes stack names ('dev.westeurope') that Azure does not take there."""
+    problems = []
+    for s_index, sub in _items(data.get("subscriptions")):
+        s_path = f"subscriptions[{s_index}]"
+        key = _text(sub, "key")
+        identity = _effective_identity(data, sub, s_path)
+        if key is None or naming.key_problem(key) or identity is None:
+            continue
+        if identity.kind != "managedIdentity":
+            continue
+        name = naming.application_display_name(project, stack, key)
+        problem = naming.managed_identity_name_problem(name)
+        if problem is not None:
+            problems.append(
+                (
+                    f"{s_path}.key",
+                    f"names the managed identity {name!r} (<project>-<stack>-<key>), which "
+                    f"{problem}; use a stack name of letters, digits, '-' and '_', or a "
+                    "shorter stack name or key",
+                )
+            )
+    return problems
+
+
+def _tag_count_checks(
+    data: Mapping[str, Any], subscriptions: list[tuple[int, dict[str, Any]]]
+) -> list[tuple[str, str]]:
+    """Every resource's tags, as merged from the stack's, a registry's own and the
+    two acr-fleet adds, stay within Azure's limit."""
+    stack_tags = _tag_map(data.get("tags"))
+    added = dict.fromkeys(naming.RESERVED_TAGS, "")
+    problems = []
+    count = len(naming.merge_tags(stack_tags, added))
+    if count > AZURE_TAGS_MAX:
+        problems.append(("tags", _tag_count_message(count, "with managed-by and stack")))
+    for s_index, sub in subscriptions:
+        for r_index, registry in _items(sub.get("registries")):
+            own = _tag_map(registry.get("tags"))
+            if not own:
+                continue
+            count = len(naming.merge_tags(own, stack_tags, added))
+            if count > AZURE_TAGS_MAX:
+                problems.append(
+                    (
+                        f"subscriptions[{s_index}].registries[{r_index}].tags",
+                        _tag_count_message(count, "with the stack's tags, managed-by and stack"),
+                    )
+                )
+    return problems
+
+
+def _tag_map(value: Any) -> dict[str, Any]:
+    """The tags of a raw tags block by name; a malformed block is reported elsewhere."""
+    return {k: v for k, v in value.items() if isinstance(k, str)} if isinstance(value, dict) else {}
+
+
+def _tag_count_message(count: int, merged: str) -> str:
+    return (
+        f"gives {count} tags {merged}, but Azure takes at most {AZURE_TAGS_MAX} "
+        f"on a resource; remove {count - AZURE_TAGS_MAX}"
+    )
 
 
 def _mirror_identity_check(
@@ -1329,7 +1415,12 @@ def _moment(value: Any) -> datetime.datetime | None:
             return None
     else:
         return None
-    return moment if moment.tzinfo is not None else None
+    if moment.tzinfo is None:
+        return None
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:
+        return None  # reported by field validation
 
 
 def _identity_group_check(

@@ -144,7 +144,7 @@ class HarnessConnectors(pulumi.ComponentResource):
         return platform.SecretText(
             f"{name}-client-secret",
             identifier=naming.client_secret_identifier(args.subscription_key),
-            name=f"ACR {args.display_name} client secret",
+            name=naming.client_secret_name(args.display_name),
             description=description,
             secret_manager_identifier=args.secret_manager,
             value_type="Inline",
@@ -166,7 +166,7 @@ class HarnessConnectors(pulumi.ComponentResource):
         return platform.AzureCloudProviderConnector(
             f"{name}-azure",
             identifier=naming.azure_connector_identifier(args.subscription_key),
-            name=f"Azure {args.display_name}",
+            name=naming.azure_connector_name(args.display_name),
             description="Azure access for the subscription's registries, managed by acr-fleet.",
             azure_environment_type="AZURE",
             credentials=self._azure_credentials(secret_ref),
@@ -234,7 +234,7 @@ class HarnessConnectors(pulumi.ComponentResource):
         return platform.DockerConnector(
             f"{name}-docker-{target.key}",
             identifier=naming.docker_connector_identifier(args.subscription_key, target.key),
-            name=f"ACR {target.registry_name}",
+            name=naming.docker_connector_name(target.registry_name),
             description="Docker registry access to an ACR, managed by acr-fleet.",
             type="Other",
             url=pulumi.Output.from_input(target.login_server).apply(lambda host: f"https://{host}"),

@@ -162,7 +162,7 @@ class HarnessImageMirror(pulumi.ComponentResource):
         secret = platform.SecretText(
             f"{name}-client-secret",
             identifier=naming.mirror_secret_identifier(args.subscription_key),
-            name=f"harnessImage mirror client secret ({args.subscription_key})",
+            name=naming.mirror_secret_name(args.subscription_key),
             description="Entra application password for the harnessImage mirror, "
             "managed by acr-fleet.",
             secret_manager_identifier=args.secret_manager,

@@ -19,16 +19,26 @@ ACR_NAME_PATTERN = re.compile(r"^[A-Za-z0-9]{5,50}$")
 # they cannot end with a period.
 RESOURCE_GROUP_PATTERN = re.compile(r"^[-\w.()]{0,89}[-\w()]$", re.ASCII)
 
-# Display names end up in Harness entity names ("ACR <name> client secret").
-# Kept to a conservative character set and length so every derived name stays
-# within what Harness' UI accepts.
-DISPLAY_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.()-]{0,99}$")
+# Harness entity names (secrets, connectors): letters, digits, spaces, '-' and
+# '_', 64 characters at most (NGEntityName in harness-core; newer releases also
+# take '.' and '/', older ones do not).
+HARNESS_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_ -]{1,64}$")
+HARNESS_NAME_MAX = 64
+
+# Display names end up in Harness entity names, the longest being
+# "ACR <name> client secret", which must stay a name Harness accepts.
+DISPLAY_NAME_MAX = HARNESS_NAME_MAX - len("ACR  client secret")
+DISPLAY_NAME_PATTERN = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9 _-]{{0,{DISPLAY_NAME_MAX - 1}}}$")
 
 # Tags acr-fleet sets on every resource; configuration may not override them.
 RESERVED_TAGS = frozenset({"managed-by", "stack"})
 
 # Logical keys name things in URNs and identifiers, so they are kept plain.
 KEY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
+
+# Azure user-assigned identity names: 3-128 letters, digits, '-' and '_',
+# starting with a letter or digit.
+MANAGED_IDENTITY_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$")
 
 # Harness: starts with a letter or '_', then letters, digits, '_' or '$'; 128 max.
 HARNESS_IDENTIFIER_PATTERN = re.compile(r"^[a-zA-Z_][0-9a-zA-Z_$]{0,127}$")
@@ -83,9 +93,24 @@ def display_name_problem(name: str) -> str | None:
     if DISPLAY_NAME_PATTERN.fullmatch(name):
         return None
     return (
-        "must be 1-100 characters: letters, digits, spaces and _ . ( ) -, "
-        "starting with a letter or digit"
+        f"must be 1-{DISPLAY_NAME_MAX} characters: letters, digits, spaces, '-' and '_', "
+        "starting with a letter or digit (Harness names the secret "
+        f"'ACR <displayName> client secret', {HARNESS_NAME_MAX} characters at most)"
     )
+
+
+def harness_name_problem(name: str) -> str | None:
+    """Why Harness would reject ``name`` as an entity name, or None when it would not."""
+    if HARNESS_NAME_PATTERN.fullmatch(name) and name.strip():
+        return None
+    return f"must be 1-{HARNESS_NAME_MAX} letters, digits, spaces, '-' and '_', not only spaces"
+
+
+def managed_identity_name_problem(name: str) -> str | None:
+    """Why Azure would reject ``name`` for a user-assigned identity, or None."""
+    if MANAGED_IDENTITY_NAME_PATTERN.fullmatch(name):
+        return None
+    return "must be 3-128 letters, digits, '-' and '_', starting with a letter or digit"
 
 
 def key_prefix_clash(first: str, second: str) -> bool:
@@ -158,6 +183,21 @@ def client_secret_identifier(subscription_key: str) -> str:
     return harness_identifier("acr", subscription_key, "client_secret")
 
 
+def client_secret_name(display_name: str) -> str:
+    """Harness name of the secret holding a subscription identity's password."""
+    return f"ACR {display_name} client secret"
+
+
+def azure_connector_name(display_name: str) -> str:
+    """Harness name of a subscription's Azure cloud provider connector."""
+    return f"Azure {display_name}"
+
+
+def docker_connector_name(registry_name: str) -> str:
+    """Harness name of one registry's Docker connector."""
+    return f"ACR {registry_name}"
+
+
 def resource_name(*parts: str) -> str:
     """Pulumi logical name: the parts joined with '-'."""
     return "-".join(parts)
@@ -214,6 +254,11 @@ HARNESS_IMAGE_CONNECTOR = "harnessImage"
 def mirror_secret_identifier(subscription_key: str) -> str:
     """Harness identifier of the account-level secret the harnessImage connector uses."""
     return harness_identifier("acr", subscription_key, "mirror_client_secret")
+
+
+def mirror_secret_name(subscription_key: str) -> str:
+    """Harness name of the account-level secret the harnessImage connector uses."""
+    return f"mirror client secret {subscription_key}"
 
 
 def cache_rule_name(upstream_namespace: str) -> str:

@@ -307,7 +307,8 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                 resource_group_name=groups[registry.group_name.lower()].name,
                 location=registry.location or spec.resource_group(registry.group_name).location,
                 sku=registry.sku,
-                tags=naming.merge_tags(registry.tags, args.tags),
+                # The registry's own tags win; managed-by and stack cannot be among them.
+                tags=naming.merge_tags(args.tags, registry.tags),
                 features=RegistryFeatures.from_spec(registry),
                 import_id=registry.arm_id(spec.subscription_id) if registry.import_ else None,
                 protect=args.protect_registries if registry.protect is None else registry.protect,

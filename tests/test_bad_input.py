@@ -384,6 +384,20 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
         "is not one of this subscription's resourceGroups ('rg-acr-dev')",
     ),
     (
+        "password-end-date-beyond-the-year-9999-in-utc",
+        lambda r: r["acr-fleet:identity"].update(passwordEndDate="9999-12-31T23:00:00-05:00"),
+        "identity.passwordEndDate",
+        "before the year 10000 in UTC",
+    ),
+    (
+        "rotation-start-before-the-year-1-in-utc",
+        lambda r: r["acr-fleet:identity"].update(
+            rotation={"startDate": "0001-01-01T00:00:00+01:00", "periodDays": 30, "epoch": 0}
+        ),
+        "identity.rotation.startDate",
+        "before the year 10000 in UTC",
+    ),
+    (
         "password-end-date-without-time-zone",
         lambda r: r["acr-fleet:identity"].update(passwordEndDate="2027-06-30T00:00:00"),
         "identity.passwordEndDate",
@@ -400,6 +414,18 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
         lambda r: harness(r).update(delegateSelectors=["bad selector!"]),
         "harness.delegateSelectors[0]",
         "a delegate selector (letters, digits, '-', '_', '.')",
+    ),
+    (
+        "stack-tags-over-the-azure-limit",
+        lambda r: r["acr-fleet:tags"].update({f"team{i}": "x" for i in range(47)}),
+        "tags",
+        "Azure takes at most 50",
+    ),
+    (
+        "registry-tags-over-the-azure-limit-with-the-stack-tags",
+        lambda r: registry(r).update(tags={f"team{i}": "x" for i in range(47)}),
+        "subscriptions[0].registries[0].tags",
+        "Azure takes at most 50",
     ),
     (
         "tag-name-with-angle-bracket",

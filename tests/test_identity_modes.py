@@ -266,6 +266,17 @@ def test_docker_connector_on_a_managed_identity_is_a_config_error() -> None:
     assert outcome.graph.resources == []
 
 
+def test_stack_name_that_breaks_the_managed_identity_name_is_a_config_error() -> None:
+    """A stack name Azure cannot take in a managed identity's name fails, registering nothing."""
+    outcome = execute_config(stack_config("dev"), stack="dev.westeurope")
+    assert isinstance(outcome.error, ConfigError), f"Expected a ConfigError, got {outcome.error!r}."
+    assert (
+        "  - subscriptions[1].key: names the managed identity 'acr-fleet-dev.westeurope-tools-dev'"
+        in str(outcome.error)
+    )
+    assert outcome.graph.resources == [], "Bad configuration must register nothing."
+
+
 def test_docker_only_secret_is_not_used_by_the_azure_connector(graphs: dict[str, Graph]) -> None:
     """With OIDC plus a Docker-only secret, Docker connectors use the secret and the Azure
     connector neither references nor waits for it."""

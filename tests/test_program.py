@@ -9,7 +9,7 @@ import pytest
 from components import naming, roles
 from components.config import parse_fleet
 from components.harness_scope import scope_reference
-from tests.conftest import STACKS, fleet_config, stack_config
+from tests.conftest import STACKS, fleet_config, run_config, stack_config
 from tools import offline
 from tools.offline import Graph, Registration
 
@@ -228,6 +228,18 @@ def test_registries_are_locked_down(graphs: dict[str, Graph], stack: str) -> Non
         assert registry.inputs["anonymousPullEnabled"] is False
 
 
+def test_registry_tags_override_the_stack_tags_of_the_same_name() -> None:
+    """A registry's own tag wins over a stack tag of the same name, in any case."""
+    raw = stack_config("dev")
+    raw["acr-fleet:subscriptions"][0]["registries"][0]["tags"] = {"CostCenter": "cc-1234"}
+    registry = run_config(raw).by_type("azure-native:containerregistry:Registry")[0]
+    tags = registry.inputs["tags"]
+    assert {k: v for k, v in tags.items() if k.lower() == "costcenter"} == {
+        "CostCenter": "cc-1234"
+    }, f"The registry's own costCenter tag should be kept: {tags}."
+    assert tags["environment"] == "dev", "The other stack tags should still apply."
+
+
 def test_existing_resource_groups_are_not_created(graphs: dict[str, Graph]) -> None:
     """A group marked existing is used by name but not registered."""
     names = {
@@ -336,6 +348,34 @@ def test_harness_identifiers_are_valid_and_unique(graphs: dict[str, Graph], stac
     assert len(identifiers) == len(set(identifiers))
     for identifier in identifiers:
         assert naming.harness_identifier_problem(identifier) is None, identifier
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_harness_names_are_ones_harness_accepts(graphs: dict[str, Graph], stack: str) -> None:
+    """Every Harness secret and connector name is one Harness accepts."""
+    for registration in graphs[stack].resources:
+        if registration.type in (SECRET_TEXT, AZURE_CONNECTOR, DOCKER_CONNECTOR):
+            name = registration.inputs["name"]
+            assert naming.harness_name_problem(name) is None, (
+                f"Harness would reject the name {name!r} of {registration.urn}."
+            )
+
+
+def test_longest_display_name_and_key_give_accepted_harness_names() -> None:
+    """The longest display name and subscription key still give names Harness accepts."""
+    raw = stack_config("prod")
+    subscriptions = raw["acr-fleet:subscriptions"]
+    subscriptions[0]["displayName"] = "D" * naming.DISPLAY_NAME_MAX
+    subscriptions[0].pop("previousKey", None)
+    subscriptions[0]["key"] = "k" * 40
+    raw["acr-fleet:harnessImageMirror"]["subscription"] = "k" * 40
+    names = [
+        r.inputs["name"]
+        for r in run_config(raw).resources
+        if r.type in (SECRET_TEXT, AZURE_CONNECTOR, DOCKER_CONNECTOR)
+    ]
+    too_long = [name for name in names if naming.harness_name_problem(name) is not None]
+    assert too_long == [], f"Harness would reject these names: {too_long}."
 
 
 @pytest.mark.parametrize("stack", STACKS)

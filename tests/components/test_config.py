@@ -336,9 +336,14 @@ def test_a_key_holding_a_secret_is_left_out_of_every_other_check(key: str) -> No
             "did you mean 'westeurope'",
         ),
         (
-            lambda r: r["subscriptions"][0].update(displayName="x" * 101),
+            lambda r: r["subscriptions"][0].update(displayName="x" * 47),
             "subscriptions[0].displayName",
-            "1-100 characters",
+            "1-46 characters",
+        ),
+        (
+            lambda r: r["subscriptions"][0].update(displayName="Shared services (dev)"),
+            "subscriptions[0].displayName",
+            "letters, digits, spaces, '-' and '_'",
         ),
         (
             lambda r: r["subscriptions"][0].update(displayName="<script>\n"),
@@ -360,6 +365,16 @@ def test_a_key_holding_a_secret_is_left_out_of_every_other_check(key: str) -> No
 def test_strict_values(mutate: Any, path: str, fragment: str) -> None:
     """Values are taken as written: no coercion, no unknown locations, no odd names or tags."""
     assert_reported(mutate, path, fragment)
+
+
+def test_fifty_tags_on_a_registry_are_accepted() -> None:
+    """A registry's own tags, the stack's and acr-fleet's two may add up to Azure's 50."""
+    raw = raw_fleet()
+    stack_tags = len(raw["tags"])
+    own = 50 - 2 - stack_tags
+    raw["subscriptions"][0]["registries"][0]["tags"] = {f"team{i}": "x" for i in range(own)}
+    registry = parse_fleet(raw).subscriptions[0].registries[0]
+    assert len(registry.tags) == own
 
 
 def test_subscription_keys_that_nest_are_rejected() -> None:

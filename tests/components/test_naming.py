@@ -177,3 +177,31 @@ def test_resource_group_id_uses_the_lower_cased_subscription() -> None:
     assert naming.resource_group_id("0000000A-0000-0000-0000-000000000001", "RG-Images") == (
         "/subscriptions/0000000a-0000-0000-0000-000000000001/resourceGroups/RG-Images"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted"),
+    [
+        ("ACR Shared services dev client secret", True),
+        ("Azure payments_prod-eu", True),
+        ("ACR Shared services (dev) client secret", False),
+        ("x" * 65, False),
+        ("   ", False),
+        ("", False),
+        ("Zahlungsverkehr ü", False),
+    ],
+)
+def test_harness_name_problem(name: str, accepted: bool) -> None:
+    """Harness names take letters, digits, spaces, '-' and '_', 64 characters at most."""
+    assert (naming.harness_name_problem(name) is None) is accepted
+
+
+@given(st.from_regex(naming.DISPLAY_NAME_PATTERN, fullmatch=True))
+def test_harness_names_from_valid_display_names_are_valid(display_name: str) -> None:
+    """Every valid display name gives secret and connector names Harness accepts."""
+    assert naming.display_name_problem(display_name) is None
+    for name in (
+        naming.client_secret_name(display_name),
+        naming.azure_connector_name(display_name),
+    ):
+        assert naming.harness_name_problem(name) is None, name
