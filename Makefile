@@ -6,7 +6,7 @@ STACK ?= dev
 STACKS := $(sort $(patsubst stacks/Pulumi.%.yaml,%,$(wildcard stacks/Pulumi.*.yaml)))
 BASE ?=
 
-.PHONY: setup preview diff diagram test live lint typecheck format golden clean
+.PHONY: setup preview diff diagram test live lint typecheck format golden bench fleet clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,17 @@ diagram: setup
 ## Opt-in live test against real Azure and Harness (see the README for its variables).
 live: setup
 	ACR_FLEET_LIVE=1 $(BIN)/python -m pytest -m live tests/live -rs
+
+## Benchmark: offline preview of generated fleets (10, 100, 1,000 registries)
+## against a bare baseline; prints a table and rewrites BENCHMARKS.md. Minutes.
+bench: setup
+	$(BIN)/python -m tools.bench $(BENCH_ARGS)
+
+## A generated stack file: make fleet SUBSCRIPTIONS=50 REGISTRIES=20 [SEED=1].
+fleet: setup
+	@mkdir -p build
+	$(BIN)/python -m tools.fleet $(SUBSCRIPTIONS) $(REGISTRIES) --seed $(or $(SEED),1) -o build/Pulumi.fleet.yaml
+	@echo wrote build/Pulumi.fleet.yaml
 
 ## Lint, type-check and run every test.
 test: setup lint typecheck

@@ -12,9 +12,13 @@ from components.pipeline_template import (
     PipelineTemplateArgs,
     connector_references,
 )
+from components.provider_aliases import without_api_version_aliases
 from components.subscription import SubscriptionRegistries, SubscriptionRegistriesArgs
 
 fleet = load_fleet()
+# Before any resource: azure-native's API-version aliases never match this
+# program's state and cost most of a large fleet's evaluation time.
+pulumi.runtime.register_stack_transformation(without_api_version_aliases)
 config = pulumi.Config("acr-fleet")
 
 # Default providers are disabled in every stack file; these are the only ones.

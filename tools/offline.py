@@ -669,9 +669,13 @@ def execute(
     config: Mapping[str, str],
     secret_keys: list[str] | None = None,
     project_dir: Path = PROJECT_DIR,
+    program: Path | None = None,
 ) -> Outcome:
     """Run ``__main__.py`` on the mock engine and return what it registered
     together with the error that stopped it, if any.
+
+    ``program`` runs another Pulumi program file instead, in the same project
+    (the benchmark's baseline does).
 
     Each call gets a fresh event loop, a reset runtime and its own monitor, so
     nothing leaks from one run into the next.
@@ -707,8 +711,8 @@ def execute(
             )
         )
         runtime_config.set_all_config(dict(config), list(secret_keys or []))
-        program = str(project_dir / "__main__.py")
-        loop.run_until_complete(run_in_stack(lambda: _run_main(program)))
+        path = str(program or project_dir / "__main__.py")
+        loop.run_until_complete(run_in_stack(lambda: _run_main(path)))
     except Exception as exc:  # handed back to the caller with the partial graph
         error = exc
     finally:

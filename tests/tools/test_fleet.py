@@ -1,0 +1,160 @@
+"""The fleet generator, the benchmark's baseline and the dependency-chain measure."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime
+
+import pytest
+import yaml
+
+from policy import rules
+from tests.conftest import STACKS
+from tests.policy.test_rules import resource_of
+from tools import bench, fleet, offline
+
+# Five subscriptions cover every identity mode the generator cycles through.
+SMALL = (5, 3)
+
+
+def run_generated(subscriptions: int, registries: int, seed: int = 1) -> offline.Graph:
+    """The program's graph for a generated fleet, read back from its YAML text."""
+    text = fleet.render(
+        fleet.generate(subscriptions, registries, seed), subscriptions, registries, seed
+    )
+    config, secret_keys = offline.config_from_mapping(yaml.safe_load(text)["config"])
+    return offline.run_program("bench", config, secret_keys)
+
+
+@pytest.fixture(scope="module")
+def small_graph() -> offline.Graph:
+    """The program's graph of the small generated fleet, computed once."""
+    return run_generated(*SMALL)
+
+
+def test_same_arguments_give_the_same_file() -> None:
+    """Two runs with the same sizes and seed write the same text; another seed does not."""
+    first = fleet.render(fleet.generate(3, 4, seed=7), 3, 4, 7)
+    assert first == fleet.render(fleet.generate(3, 4, seed=7), 3, 4, 7), (
+        "The generator should be deterministic for a seed."
+    )
+    assert first != fleet.render(fleet.generate(3, 4, seed=8), 3, 4, 8), (
+        "Another seed should give another fleet."
+    )
+
+
+@pytest.mark.parametrize(
+    ("subscriptions", "registries", "seed", "message"),
+    [
+        (0, 1, 1, "subscriptions must be 1 to"),
+        (1, 0, 1, "registries must be 1 to"),
+        (1, 1000, 1, "registries must be 1 to 999"),
+        (1, 1, -1, "seed must be 0 or more"),
+    ],
+)
+def test_sizes_out_of_range_are_refused(
+    subscriptions: int, registries: int, seed: int, message: str
+) -> None:
+    """Sizes the fake ids and names cannot hold are refused with the accepted range."""
+    with pytest.raises(ValueError, match=message):
+        fleet.generate(subscriptions, registries, seed)
+
+
+def test_generated_fleet_passes_validation_with_every_identity_mode(
+    small_graph: offline.Graph,
+) -> None:
+    """The generated stack validates and registers every identity mode's credentials."""
+    types = collections.Counter(r.type for r in small_graph.resources)
+    assert types["azure-native:containerregistry:Registry"] == SMALL[0] * SMALL[1]
+    for wanted in (
+        "azuread:index/applicationPassword:ApplicationPassword",
+        "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
+        "azure-native:managedidentity:UserAssignedIdentity",
+        "azure-native:managedidentity:FederatedIdentityCredential",
+        "harness:platform/dockerConnector:DockerConnector",
+    ):
+        assert types[wanted] > 0, f"The generated fleet should register a {wanted}."
+    auth_types = {
+        r.plain_inputs()["credentials"]["type"]
+        for r in small_graph.by_type(
+            "harness:platform/azureCloudProviderConnector:AzureCloudProviderConnector"
+        )
+    }
+    assert auth_types == {"ManualConfig", "OidcAuthentication", "InheritFromDelegate"}, (
+        f"Every Azure connector auth type should appear; got {auth_types}."
+    )
+
+
+def test_generated_fleet_passes_every_mandatory_rule(small_graph: offline.Graph) -> None:
+    """Every registration of a generated fleet passes the policy pack's mandatory rules."""
+    now = datetime.datetime(2026, 12, 3, tzinfo=datetime.UTC)
+    found = [
+        f"{registration.urn}: [{name}] {message}"
+        for registration in small_graph.resources
+        for name, message in rules.violations(resource_of(registration), now)
+    ]
+    assert not found, "The generated fleet breaks mandatory policies:\n" + "\n".join(found)
+
+
+def test_baseline_registers_the_programs_custom_resources(small_graph: offline.Graph) -> None:
+    """The baseline registers the same custom resource types, in the same counts."""
+    text = fleet.render(fleet.generate(*SMALL), *SMALL, 1)
+    config, secret_keys = offline.config_from_mapping(yaml.safe_load(text)["config"])
+    outcome = offline.execute("bench", config, secret_keys, program=bench.BASELINE)
+    assert outcome.error is None, f"The baseline failed: {outcome.error}"
+    ours = collections.Counter(r.type for r in small_graph.resources if r.custom)
+    bare = collections.Counter(r.type for r in outcome.graph.resources if r.custom)
+    assert ours == bare, f"The baseline differs from the program: {ours - bare} / {bare - ours}."
+    assert not any(not r.custom for r in outcome.graph.resources if r.type != "pulumi:pulumi:Stack")
+
+
+@dataclasses.dataclass
+class _Node:
+    urn: str
+    type: str
+    custom: bool = True
+    dependencies: list[str] = dataclasses.field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+
+
+def test_longest_chain_follows_dependencies_not_parents_or_providers() -> None:
+    """The chain counts explicit and input dependencies, and skips components and providers."""
+    nodes = [
+        _Node("p", "pulumi:providers:azure-native"),
+        _Node("component", "acrfleet:fleet:SubscriptionRegistries", custom=False),
+        _Node("a", "x:y:A", dependencies=["p", "component"]),
+        _Node("b", "x:y:B", property_dependencies={"scope": ["a"]}),
+        _Node("c", "x:y:C", dependencies=["b"]),
+        _Node("d", "x:y:D", dependencies=["a"]),
+    ]
+    assert bench.longest_chain(nodes) == ["a", "b", "c"]
+
+
+def test_fleet_chain_does_not_grow_with_the_fleet(small_graph: offline.Graph) -> None:
+    """A larger generated fleet has a longest chain as long as a small one's, at most 4."""
+    small = bench.longest_chain(small_graph.resources)
+    larger = bench.longest_chain(run_generated(10, 4).resources)
+    assert len(small) == len(larger) <= 4, (
+        f"The chain should stay the same and at most 4 long; got {small} and {larger}."
+    )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_committed_stack_dependencies_are_explained(
+    graphs: dict[str, offline.Graph], stack: str
+) -> None:
+    """Every kind of dependency in a committed stack has a stated reason, and no chain exceeds 4."""
+    resources = graphs[stack].resources
+    kinds = bench.dependency_kinds(resources)
+    assert not bench.unexplained(kinds), (
+        f"Explain these dependencies in tools.bench.DEPENDENCY_REASONS: {bench.unexplained(kinds)}."
+    )
+    chain = bench.longest_chain(resources)
+    assert len(chain) <= 4, f"The longest chain of {stack} is {len(chain)} long: {chain}."
+
+
+def test_dependency_kinds_catch_an_unexplained_edge() -> None:
+    """An edge between types that no reason covers is reported."""
+    nodes = [_Node("a", "x:y:Registry"), _Node("b", "x:y:Thing", dependencies=["a"])]
+    assert bench.unexplained(bench.dependency_kinds(nodes)) == [("Thing", "Registry")]
