@@ -63,8 +63,16 @@ class ConfigError(pulumi.RunError):
 
 
 def _problem_order(problem: tuple[str, str]) -> tuple[Any, ...]:
-    path = problem[0]
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", path) if p)
+    # Indexes sort as numbers. A part is an index in one path and a name in
+    # another (a tag called '1'), so every part is a (number, name) pair, which
+    # always compares; the message orders problems at one path the same every run.
+    path, message = problem
+    parts = tuple(
+        (int(part), "") if part.isascii() and part.isdigit() else (-1, part)
+        for part in re.split(r"[.\[\]]+", path)
+        if part
+    )
+    return parts, message
 
 
 # --- field types ------------------------------------------------------------

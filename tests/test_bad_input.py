@@ -95,6 +95,12 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
         "must be a string",
     ),
     (
+        "tag-named-like-an-index-beside-another-bad-tag",
+        lambda r: registry(r).update(tags={"1": 5, "team": 6}),
+        "subscriptions[0].registries[0].tags.1",
+        "must be a string",
+    ),
+    (
         "delegate-selectors-is-a-string",
         lambda r: harness(r).update(delegateSelectors="acr-dev-delegate"),
         "harness.delegateSelectors",
