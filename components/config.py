@@ -1765,7 +1765,7 @@ def _adoption_checks(
                     )
                 )
         group = group or match["group"]
-    elif "resourceGroup" not in registry and resource_id is None:
+    elif registry.get("resourceGroup") is None and resource_id is None:
         problems.append((f"{path}.resourceGroup", "is required unless resourceId names the group"))
     if registry.get("sku") is None and not existing:
         problems.append(
@@ -1784,7 +1784,7 @@ def _adoption_checks(
         )
     if group is not None and not existing:
         block = groups.get(group.lower())
-        if block is None and "resourceGroup" not in registry:
+        if block is None and registry.get("resourceGroup") is None:
             problems.append(
                 (
                     f"{path}.resourceId",

@@ -132,6 +132,12 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
         "is required: Entra tenant",
     ),
     (
+        "registry-resource-group-left-empty",
+        lambda r: registry(r).update(resourceGroup=None),
+        "subscriptions[0].registries[0].resourceGroup",
+        "is required unless resourceId names the group",
+    ),
+    (
         "registry-resource-group-missing",
         lambda r: registry(r).pop("resourceGroup"),
         "subscriptions[0].registries[0].resourceGroup",
