@@ -40,6 +40,7 @@ SECRET_KEYS = frozenset({"harnessApiKey"})
 GUID_PATTERN = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
+DATE_START_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 LOCATION_PATTERN = re.compile(r"^[a-z][a-z0-9]{1,39}$")
 HARNESS_ACCOUNT_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DELEGATE_SELECTOR_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -192,8 +193,9 @@ def _aware(value: datetime.datetime) -> datetime.datetime:
 
 
 def _date_text(value: Any) -> Any:
-    # Dates are written as strings; an integer is not silently read as epoch seconds.
-    if not isinstance(value, str):
+    # Dates are written as strings that start with the date: neither an integer
+    # nor a string of digits ("0") is silently read as epoch seconds.
+    if not isinstance(value, str) or not DATE_START_PATTERN.match(value):
         raise ValueError("must be an RFC 3339 date-time string like 2027-06-30T00:00:00Z")
     return value
 

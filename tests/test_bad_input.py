@@ -410,6 +410,12 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
         "before the year 10000 in UTC",
     ),
     (
+        "password-end-date-as-epoch-seconds",
+        lambda r: r["acr-fleet:identity"].update(passwordEndDate="0"),
+        "identity.passwordEndDate",
+        "must be an RFC 3339 date-time string like 2027-06-30T00:00:00Z (got '0')",
+    ),
+    (
         "password-end-date-without-time-zone",
         lambda r: r["acr-fleet:identity"].update(passwordEndDate="2027-06-30T00:00:00"),
         "identity.passwordEndDate",
