@@ -996,8 +996,13 @@ def _cross_checks(
     problems += _feature_checks(data, withheld)
 
     subscriptions = list(_items(data.get("subscriptions")))
+    # A previousKey names resources too (their aliases), so it clashes like a key.
     problems += _prefix_clashes(
-        [(f"subscriptions[{i}].key", _text(sub, "key")) for i, sub in subscriptions],
+        [
+            (f"subscriptions[{i}].{field}", _text(sub, field))
+            for i, sub in subscriptions
+            for field in ("key", "previousKey")
+        ],
         "subscription",
     )
     problems += _previous_key_checks(
@@ -1570,17 +1575,29 @@ def _scope_checks(harness: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _prefix_clashes(keyed: list[tuple[str, str | None]], what: str) -> list[tuple[str, str]]:
+    """Keys (and previous keys) of different entries where one is the other plus
+    '-' and more; an entry's key and its own previousKey may nest (a rename)."""
     problems = []
     for index, (path, key) in enumerate(keyed):
         for earlier_path, earlier in keyed[:index]:
+            if path.rpartition(".")[0] == earlier_path.rpartition(".")[0]:
+                continue
             if key and earlier and naming.key_prefix_clash(key, earlier):
+                if "previousKey" in (path.rpartition(".")[2], earlier_path.rpartition(".")[2]):
+                    fix = (
+                        "check that previousKey names the old key; if it does, apply the "
+                        "rename first, remove previousKey, and add the other key later"
+                    )
+                else:
+                    fix = (
+                        "choose keys where neither starts with the other and '-' "
+                        f"(e.g. {earlier + '-x'!r} -> {earlier + 'x'!r})"
+                    )
                 problems.append(
                     (
                         path,
                         f"{what} key {key!r} and {earlier!r} (at {earlier_path}) are one "
-                        "key plus '-' and more, so their resource names can collide; "
-                        f"choose keys where neither starts with the other and '-' "
-                        f"(e.g. {earlier + '-x'!r} -> {earlier + 'x'!r})",
+                        f"key plus '-' and more, so their resource names can collide; {fix}",
                     )
                 )
 

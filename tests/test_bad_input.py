@@ -465,6 +465,15 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
         "must name a subscription key that is no longer in use",
     ),
     (
+        "previous-key-nests-with-another-subscriptions-key",
+        lambda r: (
+            sub(r).update(key="payments-we", previousKey="payments"),
+            second_subscription(r, key="payments-eu"),
+        ),
+        "subscriptions[1].key",
+        "'payments-eu' and 'payments' (at subscriptions[0].previousKey) are one key plus '-'",
+    ),
+    (
         "previous-registry-key-names-a-live-registry",
         lambda r: registry(r, 1).update(previousKey="acrfleetdevapps01"),
         "subscriptions[0].registries[1].previousKey",

@@ -396,6 +396,13 @@ def test_subscription_keys_that_nest_are_rejected() -> None:
     assert "can collide" in problems["subscriptions[1].key"]
 
 
+def test_a_key_may_nest_with_its_own_previous_key() -> None:
+    """Renaming 'shared-dev' to 'shared-dev-we' with previousKey is a rename, not a clash."""
+    raw = raw_fleet()
+    raw["subscriptions"][0].update(key="shared-dev-we", previousKey="shared-dev")
+    assert isinstance(parse_fleet(raw), FleetSpec), "A key may extend its own previous key."
+
+
 def test_registry_keys_may_nest() -> None:
     """Registry keys like 'apps' and 'apps-base' are fine: their resource names cannot collide."""
     raw = raw_fleet()
