@@ -204,6 +204,14 @@ def test_unquoted_dates_and_on_stay_strings(tmp_path: Path) -> None:
         ("config:\n  - a\n", "'config:' must be a mapping"),
         ("config: {a: [\n", "is not valid YAML"),
         ("config:\n  subscriptions: []\n", "has no namespace"),
+        (
+            "config:\n  acr-fleet:lockRegistries: true\n  acr-fleet:lockRegistries: false\n",
+            "found the key 'acr-fleet:lockRegistries' twice",
+        ),
+        (
+            "config:\n  acr-fleet:harness:\n    orgId: a\n    orgId: b\n",
+            "found the key 'orgId' twice",
+        ),
     ],
 )
 def test_malformed_stack_files_fail_clearly(tmp_path: Path, text: str, fragment: str) -> None:
