@@ -556,7 +556,9 @@ def read_stack_file(path: Path) -> tuple[dict[str, str], list[str]]:
     is marked secret, as the engine would do after decrypting it.
     """
     try:
-        document = yaml.load(path.read_text(), Loader=StackFileLoader)
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=StackFileLoader)
+    except UnicodeDecodeError as error:
+        raise OfflineError(f"{path} is not UTF-8 text, as stack files are: {error}") from None
     except yaml.YAMLError as error:
         raise OfflineError(f"{path} is not valid YAML: {error}") from None
     if document is None:

@@ -220,6 +220,14 @@ def test_malformed_stack_files_fail_clearly(tmp_path: Path, text: str, fragment:
         offline.read_stack_file(_stack_file(tmp_path, text))
 
 
+def test_stack_file_that_is_not_utf8_fails_clearly(tmp_path: Path) -> None:
+    """A stack file saved in another encoding fails with one clear message, not a traceback."""
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_bytes("config:\n  acr-fleet:tags: {}\n".encode("utf-16"))
+    with pytest.raises(offline.OfflineError, match="is not UTF-8 text"):
+        offline.read_stack_file(path)
+
+
 def test_urns_follow_the_engine_format(graphs) -> None:
     """URNs carry the parent's whole type chain and no root stack type."""
     graph = graphs["dev"]
