@@ -40,6 +40,7 @@ SECRET_KEYS = frozenset({"harnessApiKey"})
 GUID_PATTERN = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
+DATE_START_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 LOCATION_PATTERN = re.compile(r"^[a-z][a-z0-9]{1,39}$")
 HARNESS_ACCOUNT_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DELEGATE_SELECTOR_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -63,8 +64,16 @@ class ConfigError(pulumi.RunError):
 
 
 def _problem_order(problem: tuple[str, str]) -> tuple[Any, ...]:
-    path = problem[0]
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", path) if p)
+    # Indexes sort as numbers. A part is an index in one path and a name in
+    # another (a tag called '1'), so every part is a (number, name) pair, which
+    # always compares; the message orders problems at one path the same every run.
+    path, message = problem
+    parts = tuple(
+        (int(part), "") if part.isascii() and part.isdigit() else (-1, part)
+        for part in re.split(r"[.\[\]]+", path)
+        if part
+    )
+    return parts, message
 
 
 # --- field types ------------------------------------------------------------
@@ -184,8 +193,9 @@ def _aware(value: datetime.datetime) -> datetime.datetime:
 
 
 def _date_text(value: Any) -> Any:
-    # Dates are written as strings; an integer is not silently read as epoch seconds.
-    if not isinstance(value, str):
+    # Dates are written as strings that start with the date: neither an integer
+    # nor a string of digits ("0") is silently read as epoch seconds.
+    if not isinstance(value, str) or not DATE_START_PATTERN.match(value):
         raise ValueError("must be an RFC 3339 date-time string like 2027-06-30T00:00:00Z")
     return value
 
@@ -986,8 +996,13 @@ def _cross_checks(
     problems += _feature_checks(data, withheld)
 
     subscriptions = list(_items(data.get("subscriptions")))
+    # A previousKey names resources too (their aliases), so it clashes like a key.
     problems += _prefix_clashes(
-        [(f"subscriptions[{i}].key", _text(sub, "key")) for i, sub in subscriptions],
+        [
+            (f"subscriptions[{i}].{field}", _text(sub, field))
+            for i, sub in subscriptions
+            for field in ("key", "previousKey")
+        ],
         "subscription",
     )
     problems += _previous_key_checks(
@@ -1560,17 +1575,29 @@ def _scope_checks(harness: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _prefix_clashes(keyed: list[tuple[str, str | None]], what: str) -> list[tuple[str, str]]:
+    """Keys (and previous keys) of different entries where one is the other plus
+    '-' and more; an entry's key and its own previousKey may nest (a rename)."""
     problems = []
     for index, (path, key) in enumerate(keyed):
         for earlier_path, earlier in keyed[:index]:
+            if path.rpartition(".")[0] == earlier_path.rpartition(".")[0]:
+                continue
             if key and earlier and naming.key_prefix_clash(key, earlier):
+                if "previousKey" in (path.rpartition(".")[2], earlier_path.rpartition(".")[2]):
+                    fix = (
+                        "check that previousKey names the old key; if it does, apply the "
+                        "rename first, remove previousKey, and add the other key later"
+                    )
+                else:
+                    fix = (
+                        "choose keys where neither starts with the other and '-' "
+                        f"(e.g. {earlier + '-x'!r} -> {earlier + 'x'!r})"
+                    )
                 problems.append(
                     (
                         path,
                         f"{what} key {key!r} and {earlier!r} (at {earlier_path}) are one "
-                        "key plus '-' and more, so their resource names can collide; "
-                        f"choose keys where neither starts with the other and '-' "
-                        f"(e.g. {earlier + '-x'!r} -> {earlier + 'x'!r})",
+                        f"key plus '-' and more, so their resource names can collide; {fix}",
                     )
                 )
 
@@ -1757,7 +1784,7 @@ def _adoption_checks(
                     )
                 )
         group = group or match["group"]
-    elif "resourceGroup" not in registry and resource_id is None:
+    elif registry.get("resourceGroup") is None and resource_id is None:
         problems.append((f"{path}.resourceGroup", "is required unless resourceId names the group"))
     if registry.get("sku") is None and not existing:
         problems.append(
@@ -1776,7 +1803,7 @@ def _adoption_checks(
         )
     if group is not None and not existing:
         block = groups.get(group.lower())
-        if block is None and "resourceGroup" not in registry:
+        if block is None and registry.get("resourceGroup") is None:
             problems.append(
                 (
                     f"{path}.resourceId",

@@ -95,6 +95,12 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
         "must be a string",
     ),
     (
+        "tag-named-like-an-index-beside-another-bad-tag",
+        lambda r: registry(r).update(tags={"1": 5, "team": 6}),
+        "subscriptions[0].registries[0].tags.1",
+        "must be a string",
+    ),
+    (
         "delegate-selectors-is-a-string",
         lambda r: harness(r).update(delegateSelectors="acr-dev-delegate"),
         "harness.delegateSelectors",
@@ -124,6 +130,12 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
         lambda r: sub(r).pop("tenantId"),
         "subscriptions[0].tenantId",
         "is required: Entra tenant",
+    ),
+    (
+        "registry-resource-group-left-empty",
+        lambda r: registry(r).update(resourceGroup=None),
+        "subscriptions[0].registries[0].resourceGroup",
+        "is required unless resourceId names the group",
     ),
     (
         "registry-resource-group-missing",
@@ -398,6 +410,12 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
         "before the year 10000 in UTC",
     ),
     (
+        "password-end-date-as-epoch-seconds",
+        lambda r: r["acr-fleet:identity"].update(passwordEndDate="0"),
+        "identity.passwordEndDate",
+        "must be an RFC 3339 date-time string like 2027-06-30T00:00:00Z (got '0')",
+    ),
+    (
         "password-end-date-without-time-zone",
         lambda r: r["acr-fleet:identity"].update(passwordEndDate="2027-06-30T00:00:00"),
         "identity.passwordEndDate",
@@ -445,6 +463,15 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
         lambda r: second_subscription(r, previousKey="shared-dev"),
         "subscriptions[1].previousKey",
         "must name a subscription key that is no longer in use",
+    ),
+    (
+        "previous-key-nests-with-another-subscriptions-key",
+        lambda r: (
+            sub(r).update(key="payments-we", previousKey="payments"),
+            second_subscription(r, key="payments-eu"),
+        ),
+        "subscriptions[1].key",
+        "'payments-eu' and 'payments' (at subscriptions[0].previousKey) are one key plus '-'",
     ),
     (
         "previous-registry-key-names-a-live-registry",

@@ -556,7 +556,9 @@ def read_stack_file(path: Path) -> tuple[dict[str, str], list[str]]:
     is marked secret, as the engine would do after decrypting it.
     """
     try:
-        document = yaml.load(path.read_text(), Loader=StackFileLoader)
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=StackFileLoader)
+    except UnicodeDecodeError as error:
+        raise OfflineError(f"{path} is not UTF-8 text, as stack files are: {error}") from None
     except yaml.YAMLError as error:
         raise OfflineError(f"{path} is not valid YAML: {error}") from None
     if document is None:
@@ -572,7 +574,24 @@ def read_stack_file(path: Path) -> tuple[dict[str, str], list[str]]:
 class StackFileLoader(yaml.SafeLoader):
     """Reads stack files as the Pulumi CLI does (YAML 1.2 core schema): dates
     stay strings and only true/false are booleans, so `on` or an unquoted
-    timestamp means the same offline as in `pulumi preview`."""
+    timestamp means the same offline as in `pulumi preview`. A key given twice
+    in one mapping is an error, as in the CLI's YAML parser, not last-one-wins."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *anchor` keys may be overridden by the mapping's own
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"found the key {key!r} twice; keep one",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 StackFileLoader.yaml_implicit_resolvers = {

@@ -73,6 +73,16 @@ def test_four_problems_reported_together_and_nothing_registered() -> None:
     assert registered == [], f"Bad configuration must register nothing, got {registered}."
 
 
+def test_problems_at_one_path_are_listed_in_the_same_order_every_run() -> None:
+    """Several problems at one key path are listed by message, whatever order they came in."""
+    messages = [f"problem {letter}" for letter in "jihgfedcba"]
+    error = ConfigError([("harness.secretManager", message) for message in messages])
+    assert [message for _, message in error.problems] == sorted(messages), (
+        "Problems at one key path should be listed in a fixed order, so the same "
+        "configuration gives the same message."
+    )
+
+
 def test_unknown_key_is_reported_with_a_suggestion() -> None:
     """A typo in a key is an error that suggests the intended key."""
     raw = raw_fleet()
@@ -384,6 +394,13 @@ def test_subscription_keys_that_nest_are_rejected() -> None:
     raw["subscriptions"][1]["key"] = "a-rg-x"
     problems = problems_of(raw)
     assert "can collide" in problems["subscriptions[1].key"]
+
+
+def test_a_key_may_nest_with_its_own_previous_key() -> None:
+    """Renaming 'shared-dev' to 'shared-dev-we' with previousKey is a rename, not a clash."""
+    raw = raw_fleet()
+    raw["subscriptions"][0].update(key="shared-dev-we", previousKey="shared-dev")
+    assert isinstance(parse_fleet(raw), FleetSpec), "A key may extend its own previous key."
 
 
 def test_registry_keys_may_nest() -> None:

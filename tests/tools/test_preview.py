@@ -204,12 +204,28 @@ def test_unquoted_dates_and_on_stay_strings(tmp_path: Path) -> None:
         ("config:\n  - a\n", "'config:' must be a mapping"),
         ("config: {a: [\n", "is not valid YAML"),
         ("config:\n  subscriptions: []\n", "has no namespace"),
+        (
+            "config:\n  acr-fleet:lockRegistries: true\n  acr-fleet:lockRegistries: false\n",
+            "found the key 'acr-fleet:lockRegistries' twice",
+        ),
+        (
+            "config:\n  acr-fleet:harness:\n    orgId: a\n    orgId: b\n",
+            "found the key 'orgId' twice",
+        ),
     ],
 )
 def test_malformed_stack_files_fail_clearly(tmp_path: Path, text: str, fragment: str) -> None:
     """A stack file that is not a mapping of namespaced keys fails with one clear message."""
     with pytest.raises(offline.OfflineError, match=fragment):
         offline.read_stack_file(_stack_file(tmp_path, text))
+
+
+def test_stack_file_that_is_not_utf8_fails_clearly(tmp_path: Path) -> None:
+    """A stack file saved in another encoding fails with one clear message, not a traceback."""
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_bytes("config:\n  acr-fleet:tags: {}\n".encode("utf-16"))
+    with pytest.raises(offline.OfflineError, match="is not UTF-8 text"):
+        offline.read_stack_file(path)
 
 
 def test_urns_follow_the_engine_format(graphs) -> None:
