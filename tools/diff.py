@@ -223,6 +223,20 @@ def check_document(document: Any) -> Mapping[str, Any]:
     return document
 
 
+URN_STACK = re.compile(r"^urn:pulumi:(?P<stack>[^:]+)::")
+
+
+def stacks_named(document: Mapping[str, Any]) -> set[str]:
+    """Every stack a checked document names: its ``stack`` field, and the stack
+    part of each resource's URN (a document may lack the field, not the URNs)."""
+    named = {str(document["stack"])} if document.get("stack") not in ("", None) else set()
+    for item in document["resources"]:
+        match = URN_STACK.match(item["urn"])
+        if match:
+            named.add(match["stack"])
+    return named
+
+
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:
     """Nested inputs as ``{"sku.name": '"Basic"', ...}`` with JSON-text values.
 

@@ -275,6 +275,19 @@ def test_command_rejects_a_preview_of_another_stack(
     assert "is a preview of stack prod, not dev" in capsys.readouterr().err
 
 
+def test_command_rejects_a_document_whose_urns_name_another_stack(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A saved document without a stack field is still refused when its URNs name another
+    stack, instead of reporting every resource of that stack as removed."""
+    saved = tmp_path / "old.json"
+    urn = f"urn:pulumi:prod::acr-fleet::{REGISTRY}::prod-registry"
+    resource = {"urn": urn, "type": REGISTRY, "name": "prod-registry", "protect": True}
+    saved.write_text(json.dumps({"resources": [resource]}))
+    assert preview.main(["dev", "--diff", str(saved)]) == preview.INVALID_DOCUMENT
+    assert "is a preview of stack prod, not dev" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
