@@ -175,6 +175,38 @@ def test_reusable_workflow_signs_in_with_oidc() -> None:
     assert job["environment"] == "${{ inputs.environment }}"
 
 
+def test_reusable_workflow_refuses_a_harness_key_in_the_stack_file(tmp_path: Path) -> None:
+    """Before any Pulumi command, the job fails on a stack file that sets the Harness key,
+    which would win over the key the job is given, and passes one that leaves it out."""
+    (job,) = workflow("pulumi-stack.yml")["jobs"].values()
+    steps = job["steps"]
+    (guard,) = [i for i, step in enumerate(steps) if "harnessApiKey" in step.get("run", "")]
+    (command,) = [i for i, step in enumerate(steps) if "pulumi/actions" in step.get("uses", "")]
+    assert guard < command, "The stack file is checked before pulumi runs."
+    committed = PROJECT_DIR / "stacks" / "Pulumi.dev.yaml"
+    document = yaml.safe_load(committed.read_text())
+    assert "acr-fleet:harnessApiKey" in document["config"], "The dev stack file sets the key."
+    del document["config"]["acr-fleet:harnessApiKey"]
+    without = tmp_path / "Pulumi.dev.yaml"
+    without.write_text(yaml.safe_dump(document))
+    results = {
+        stack_file: subprocess.run(
+            ["bash", "-e", "-c", steps[guard]["run"]],
+            env={"PATH": "/usr/bin:/bin", "STACK_FILE": str(stack_file)},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+        for stack_file in (committed, without)
+    }
+    assert results[committed].returncode == 1, "A stack file with the key fails the job."
+    assert "pulumi config rm acr-fleet:harnessApiKey" in results[committed].stdout, (
+        "The failure says how to remove the key."
+    )
+    assert results[without].returncode == 0, "A stack file without the key passes."
+
+
 def test_pulumi_cli_matches_the_sdk_pin() -> None:
     """The CLI the workflows install is the version of the pulumi SDK in requirements.txt."""
     pin = re.search(r"^pulumi==(\S+)$", (PROJECT_DIR / "requirements.txt").read_text(), re.M)
@@ -198,8 +230,9 @@ def test_deploys_go_dev_then_staging_then_prod_through_environments() -> None:
             "azure-client-id": DEPLOY_CLIENT_ID,
             "environment": stack,
         }
-        assert "secrets" not in job, (
-            f"{stack} should read the Harness key from its environment, not the repository."
+        assert job.get("secrets") == "inherit", (
+            f"{stack} should inherit secrets: a called workflow sees an environment's secret "
+            "only under a name its caller passes or inherits."
         )
         assert job["permissions"] == {"contents": "read", "id-token": "write"}, (
             f"{stack} does not comment, so it should not write pull requests."

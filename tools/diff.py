@@ -18,8 +18,11 @@ What blocks is what the engine refuses: deleting or replacing a resource whose
 old document says ``protect: true``. Any other removal or replacement of a
 registry or role assignment is flagged, and does not block.
 
-Inputs in the documents are already masked: a secret reads ``[secret]`` on both
-sides, so a changed secret value does not show as a change.
+Inputs in documents this tool saves are already masked: a secret reads
+``[secret]`` on both sides, so a changed secret value does not show as a change.
+A saved document is masked again on reading, and a value the other side (or
+either side's ``secretOutputs``) calls secret is never shown: an older or
+hand-made document may hold a secret in plain text.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+
+from tools import offline
 
 REGISTRY = "azure-native:containerregistry:Registry"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -218,6 +223,20 @@ def check_document(document: Any) -> Mapping[str, Any]:
     return document
 
 
+URN_STACK = re.compile(r"^urn:pulumi:(?P<stack>[^:]+)::")
+
+
+def stacks_named(document: Mapping[str, Any]) -> set[str]:
+    """Every stack a checked document names: its ``stack`` field, and the stack
+    part of each resource's URN (a document may lack the field, not the URNs)."""
+    named = {str(document["stack"])} if document.get("stack") not in ("", None) else set()
+    for item in document["resources"]:
+        match = URN_STACK.match(item["urn"])
+        if match:
+            named.add(match["stack"])
+    return named
+
+
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:
     """Nested inputs as ``{"sku.name": '"Basic"', ...}`` with JSON-text values.
 
@@ -240,9 +259,13 @@ def flatten(value: Any, prefix: str = "") -> dict[str, str]:
 
 
 def input_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[InputChange, ...]:
-    """Inputs and engine options that differ between two versions of one resource."""
-    old = flatten(before.get("inputs") or {})
-    new = flatten(after.get("inputs") or {})
+    """Inputs and engine options that differ between two versions of one resource;
+    a value either side holds as a secret is shown masked on both."""
+    old = flatten(offline.mask(before.get("inputs") or {}))
+    new = flatten(offline.mask(after.get("inputs") or {}))
+    secret = _secret_paths(old, new, [*_secret_outputs(before), *_secret_outputs(after)])
+    old = {path: MASKED if path in secret else value for path, value in old.items()}
+    new = {path: MASKED if path in secret else value for path, value in new.items()}
     for field in ("parent", "provider", "protect", "importId"):
         old_value, new_value = _option(before, field), _option(after, field)
         if old_value != new_value:
@@ -253,6 +276,30 @@ def input_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[
         for path in sorted(set(old) | set(new))
         if old.get(path) != new.get(path)
     )
+
+
+MASKED = json.dumps(offline.MASK)
+"""A masked value as ``flatten`` spells it."""
+
+
+def _secret_outputs(resource: Mapping[str, Any]) -> list[str]:
+    names = resource.get("secretOutputs")
+    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
+
+
+def _secret_paths(
+    old: Mapping[str, str], new: Mapping[str, str], secret_names: Iterable[str]
+) -> set[str]:
+    """Flattened paths to mask: masked on either side, under a path masked on the
+    other side (a plain-text secret object facing a mask), or named by a secret
+    output."""
+    roots = {path for path in (*old, *new) if MASKED in (old.get(path), new.get(path))}
+    roots |= set(secret_names)
+    return {
+        path
+        for path in (*old, *new)
+        if any(path == root or path.startswith((f"{root}.", f"{root}[")) for root in roots)
+    }
 
 
 def _option(resource: Mapping[str, Any], field: str) -> Any:

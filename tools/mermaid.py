@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import unicodedata
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -62,16 +63,19 @@ END_MARKER = "<!-- END GENERATED: {stack} diagram -->"
 
 
 def escape(text: str) -> str:
-    """Label text safe inside Mermaid double quotes."""
+    """Label text safe inside Mermaid double quotes, on one line: control characters
+    and line or paragraph separators (a carriage return too) become spaces."""
     replacements = {
         "#": "#35;",
         "&": "#amp;",
         '"': "#quot;",
         "<": "#lt;",
         ">": "#gt;",
-        "\n": " ",
     }
-    return "".join(replacements.get(char, char) for char in text)
+    return "".join(
+        " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else replacements.get(char, char)
+        for char in text
+    )
 
 
 class _Ids:

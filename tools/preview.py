@@ -139,11 +139,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError) as error:
             errors.print(f"cannot read {escape(str(options.diff))}: {escape(str(error))}")
             return INVALID_DOCUMENT
-        if old_document.get("stack") not in ("", None, options.stack):
+        others = sorted(diff.stacks_named(old_document) - {options.stack})
+        if others:
             # Every URN names its stack: the two documents would share no resource.
             errors.print(
                 f"cannot compare: {escape(str(options.diff))} is a preview of stack "
-                f"{escape(str(old_document['stack']))}, not {escape(options.stack)}; save it "
+                f"{escape(', '.join(others))}, not {escape(options.stack)}; save it "
                 f"again with `python -m tools.preview {escape(options.stack)} --json`"
             )
             return INVALID_DOCUMENT

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pytest
 
-from tests.conftest import run_config
+from tests.conftest import PROJECT_DIR, run_config
 from tests.live import requirements
+from tools.offline import Graph
 
 COMPLETE = {
     "ACR_FLEET_LIVE": "1",
@@ -84,28 +85,61 @@ def test_this_machine_skips_with_a_reason() -> None:
     assert "ACR_FLEET_LIVE=1" in requirements.skip_reason(os.environ, shutil.which)
 
 
+RUN_ID = "0a1b2c3d"
+FAKE_IDS = {
+    "ARM_SUBSCRIPTION_ID": "00000000-0000-0000-0000-0000000000aa",
+    "ARM_TENANT_ID": "11111111-1111-1111-1111-111111111111",
+    "HARNESS_ACCOUNT_ID": "FakeAccountLive00000001",
+}
+
+
+def throwaway_graph(extra: Mapping[str, str] | None = None) -> Graph:
+    """The throwaway stack of run RUN_ID, with fake ids, on the mock engine."""
+    environ = {**FAKE_IDS, **(extra or {})}
+    config = requirements.throwaway_config(RUN_ID, environ, datetime.date(2026, 1, 1))
+    return run_config(config, f"live-{RUN_ID}")
+
+
 def test_throwaway_config_is_valid_offline() -> None:
     """The throwaway stack file passes the program's own validation on the mock engine."""
-    run_id = "0a1b2c3d"
-    environ = {
-        "ARM_SUBSCRIPTION_ID": "00000000-0000-0000-0000-0000000000aa",
-        "ARM_TENANT_ID": "11111111-1111-1111-1111-111111111111",
-        "HARNESS_ACCOUNT_ID": "FakeAccountLive00000001",
-        **{k: v for k, v in os.environ.items() if k.startswith("ACR_FLEET_LIVE_")},
-    }
-    config = requirements.throwaway_config(run_id, environ, datetime.date(2026, 1, 1))
-    graph = run_config(config, f"live-{run_id}")
+    graph = throwaway_graph(
+        {k: v for k, v in os.environ.items() if k.startswith("ACR_FLEET_LIVE_")}
+    )
     names = [r.plain_inputs().get("registryName") for r in graph.resources]
-    assert f"acrfleetlive{run_id}" in names
+    assert f"acrfleetlive{RUN_ID}" in names
 
 
 def test_throwaway_registry_is_not_protected() -> None:
     """The throwaway stack turns protectRegistries off, so destroy needs no state editing."""
-    environ = {
-        "ARM_SUBSCRIPTION_ID": "00000000-0000-0000-0000-0000000000aa",
-        "ARM_TENANT_ID": "11111111-1111-1111-1111-111111111111",
-        "HARNESS_ACCOUNT_ID": "FakeAccountLive00000001",
-    }
-    config = requirements.throwaway_config("0a1b2c3d", environ, datetime.date(2026, 1, 1))
-    graph = run_config(config, "live-0a1b2c3d")
+    graph = throwaway_graph()
     assert not any(r.protect for r in graph.resources), "Nothing in a throwaway stack is protected."
+
+
+def test_readme_names_what_a_killed_run_leaves_behind() -> None:
+    """The README's clean-up names the run's resource group, registry and application as
+    the program names them, and a pattern every Harness identifier of the run contains."""
+    graph = throwaway_graph()
+    readme = (PROJECT_DIR / "README.md").read_text()
+    section = readme[readme.index("### Live tests (opt-in)") :]
+    naming_input = {
+        "azure-native:resources:ResourceGroup": "resourceGroupName",
+        "azure-native:containerregistry:Registry": "registryName",
+        "azuread:index/application:Application": "displayName",
+    }
+    named = {
+        str(resource.plain_inputs()[naming_input[resource.type]]).replace(RUN_ID, "<id>")
+        for resource in graph.resources
+        if resource.type in naming_input
+    }
+    assert len(named) == len(naming_input), "The run creates a group, a registry and an app."
+    for name in sorted(named):
+        assert f"`{name}`" in section, f"The README's clean-up should name `{name}`."
+    identifiers = [
+        str(resource.plain_inputs()["identifier"]).replace(RUN_ID, "<id>")
+        for resource in graph.resources
+        if resource.type.startswith("harness:")
+    ]
+    assert identifiers, "The run creates Harness entities."
+    for identifier in identifiers:
+        assert "live<id>" in identifier, f"{identifier} should contain `live<id>`."
+    assert "identifiers contain `live<id>`" in section

@@ -180,6 +180,26 @@ def test_secrets_stay_masked(base_config: dict[str, Any], base_document: dict[st
         assert marker not in text, f"{marker!r} leaked into the difference."
 
 
+def test_plain_text_secrets_in_a_saved_document_stay_hidden(
+    base_document: dict[str, Any],
+) -> None:
+    """A saved document holding secrets in plain or wire form shows none of them."""
+    old = copy.deepcopy(base_document)
+    by_type = {resource["type"]: resource for resource in old["resources"]}
+    by_type["harness:platform/secretText:SecretText"]["inputs"]["value"] = "leak-plain-text"
+    by_type["pulumi:providers:harness"]["inputs"]["platformApiKey"] = {
+        offline.SIG_KEY: offline.SECRET_SIG,
+        "value": "leak-wire-form",
+    }
+    by_type["azuread:index/applicationPassword:ApplicationPassword"]["inputs"]["value"] = {
+        "nested": "leak-secret-output"
+    }
+    difference = diff.compare(old, base_document)
+    text = diff.render_markdown(difference) + json.dumps(difference.to_document())
+    for leak in ("leak-plain-text", "leak-wire-form", "leak-secret-output"):
+        assert leak not in text, f"{leak!r} from the saved document reached the difference."
+
+
 def test_markdown_keeps_hostile_tags_inside_code_spans(
     base_config: dict[str, Any], base_document: dict[str, Any]
 ) -> None:
@@ -252,6 +272,19 @@ def test_command_rejects_a_preview_of_another_stack(
     assert preview.main(["dev", "--diff", str(saved)]) == preview.INVALID_DOCUMENT, (
         "Every URN names its stack, so another stack's preview shares none to compare."
     )
+    assert "is a preview of stack prod, not dev" in capsys.readouterr().err
+
+
+def test_command_rejects_a_document_whose_urns_name_another_stack(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A saved document without a stack field is still refused when its URNs name another
+    stack, instead of reporting every resource of that stack as removed."""
+    saved = tmp_path / "old.json"
+    urn = f"urn:pulumi:prod::acr-fleet::{REGISTRY}::prod-registry"
+    resource = {"urn": urn, "type": REGISTRY, "name": "prod-registry", "protect": True}
+    saved.write_text(json.dumps({"resources": [resource]}))
+    assert preview.main(["dev", "--diff", str(saved)]) == preview.INVALID_DOCUMENT
     assert "is a preview of stack prod, not dev" in capsys.readouterr().err
 
 

@@ -279,6 +279,14 @@ def test_hostile_label_round_trips() -> None:
     assert chart.nodes == {"a_1": text}
 
 
+@pytest.mark.parametrize("separator", ["\n", "\r", "\r\n", "\x0b", "\x85", "\u2028", "\x00"])
+def test_label_stays_on_one_line(separator: str) -> None:
+    """A line break or control character in a name becomes a space, so the node stays one
+    statement of the diagram."""
+    chart = parse(f'flowchart LR\n  a_1["{mermaid.escape(f"rg{separator}x")}"]')
+    assert chart.nodes == {"a_1": f"rg{' ' * len(separator)}x"}
+
+
 def test_managed_identities_are_drawn_like_principals(graphs: dict[str, Graph]) -> None:
     """A user-assigned managed identity that role assignments depend on is the source of
     their edges, as a service principal would be."""
