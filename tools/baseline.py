@@ -1,12 +1,16 @@
 """The benchmark's baseline: a bare Pulumi program for a generated fleet.
 
 It registers what acr-fleet registers for a stack file from ``tools.fleet``
-(the same resource types, in the same counts, with the same providers, and
-the same input wiring between them) straight from the raw configuration, with
-no components, no validation and no naming logic. What it costs on the mock
-engine is what the Pulumi SDK and the provider SDKs cost for that graph; the
-benchmark compares acr-fleet against it and fails when their custom resources
-differ in type or count.
+(the same resource types, in the same counts, with the same providers, the same
+input properties and the same input wiring between them) straight from the raw
+configuration, with no components, no validation and no naming logic. What it
+costs on the mock engine is what the Pulumi SDK and the provider SDKs cost for
+that graph; the benchmark compares acr-fleet against it, and a test fails when
+their custom resources differ in type, count or the shape of their inputs.
+
+With the config key ``bench:dropApiVersionAliases`` it also drops azure-native's
+API-version aliases as acr-fleet does, so the benchmark can show acr-fleet's
+own overhead apart from that choice.
 
 It knows only the features the generator uses (no locks, replications, mirror
 or adopted registries). Run through ``tools.offline.execute(..., program=...)``,
@@ -21,6 +25,8 @@ import pulumi_azure_native as azure_native
 import pulumi_azuread as azuread
 import pulumi_harness as harness
 from pulumi_azure_native import authorization, containerregistry, managedidentity, resources
+
+from components.provider_aliases import without_api_version_aliases
 
 ROLES = {
     ("pull", False): "7f951dda-4ed3-4680-a7ca-43fe172d538d",
@@ -42,6 +48,11 @@ def assignment_name(
         lambda values: str(uuid.uuid5(uuid.NAMESPACE_URL, f"{values[0]}|{definition}|{values[1]}"))
     )
 
+
+# The benchmark's second baseline makes the program's one choice about the SDK:
+# azure-native's API-version aliases dropped (components/provider_aliases.py).
+if pulumi.Config("bench").get_bool("dropApiVersionAliases"):
+    pulumi.runtime.register_stack_transformation(without_api_version_aliases)
 
 config = pulumi.Config("acr-fleet")
 account = config.require_object("harness")

@@ -4,19 +4,22 @@
     python -m tools.bench --sizes 1x10,10x10 --repeat 1 --output -
 
 For each fleet size it writes a stack file with ``tools.fleet``, then runs, each
-in a process of its own, the offline preview of acr-fleet and the baseline
-(``tools/baseline.py``: the same custom resources, no components, validation or
-naming) on the same mock engine. Per run it records the process's wall time,
-the part of it spent running the program on the engine (imports left out), CPU
-time and peak memory (ru_maxrss). With ``--repeat`` > 1 each figure is the
-median of that many processes.
+in a process of its own and interleaved, the offline preview of acr-fleet and
+two baselines (``tools/baseline.py``: the same custom resources with the same
+inputs, no components, validation or naming): the bare one, which is what the
+Pulumi SDK alone costs, and a trimmed one that drops azure-native's API-version
+aliases as acr-fleet does, which isolates acr-fleet's own overhead. Per run it
+records the process's wall time, the part of it spent running the program on
+the engine, CPU time and peak memory (ru_maxrss). With ``--repeat`` > 1 each
+figure is the median of that many processes.
 
 It also computes, from the recorded graph, the longest chain of resources each
 of which depends on the one before (``longest_chain``), and checks that every
 kind of dependency in the graph is one ``DEPENDENCY_REASONS`` explains.
 
 Not part of the test run (``make bench``): it takes minutes and its figures
-depend on the machine, so it prints them rather than asserting on them.
+depend on the machine, so it prints them, with the issue's targets and whether
+they hold, rather than asserting on them.
 """
 
 from __future__ import annotations
@@ -153,16 +156,28 @@ def unexplained(kinds: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 # -- one measured process ---------------------------------------------------------
 
 
+PROGRAMS: Mapping[str, str] = {
+    "program": "acr-fleet",
+    "baseline": "bare SDK baseline",
+    "trimmed": "baseline without API-version aliases",
+}
+"""What ``measure`` can run: acr-fleet's ``__main__.py``; the bare baseline; and
+the bare baseline making acr-fleet's one choice about the SDK (azure-native's
+API-version aliases dropped), which shows acr-fleet's own overhead alone."""
+
+
 def measure(which: str, stack_path: Path) -> dict[str, Any]:
-    """Run ``which`` ('program' or 'baseline') once in this process; its figures."""
+    """Run one of ``PROGRAMS`` once in this process; its figures."""
     import resource
 
     from tools import offline
 
     config, secret_keys = offline.read_stack_file(stack_path)
+    if which == "trimmed":
+        config = {**config, "bench:dropApiVersionAliases": "true"}
     started, cpu_started = time.perf_counter(), time.process_time()
     outcome = offline.execute(
-        "bench", config, secret_keys, program=BASELINE if which == "baseline" else None
+        "bench", config, secret_keys, program=None if which == "program" else BASELINE
     )
     run_seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_started
@@ -194,10 +209,15 @@ class Figures:
     """Median figures of one program at one fleet size."""
 
     wall: float
+    """The whole process: interpreter, imports, reading the stack file, the run."""
     run: float
+    """The program on the mock engine alone."""
     cpu: float
+    """CPU time of the run."""
     rss: float
+    """Peak resident memory of the process, MiB."""
     sample: dict[str, Any]
+    """One run's full figures (resource counts, chain, dependency kinds)."""
 
 
 def _run_once(which: str, stack_path: Path) -> dict[str, Any]:
@@ -215,17 +235,6 @@ def _run_once(which: str, stack_path: Path) -> dict[str, Any]:
     figures = json.loads(completed.stdout.strip().splitlines()[-1])
     figures["wall_seconds"] = wall
     return figures
-
-
-def _median(which: str, stack_path: Path, repeat: int) -> Figures:
-    runs = [_run_once(which, stack_path) for _ in range(repeat)]
-    return Figures(
-        wall=statistics.median(r["wall_seconds"] for r in runs),
-        run=statistics.median(r["run_seconds"] for r in runs),
-        cpu=statistics.median(r["run_cpu_seconds"] for r in runs),
-        rss=statistics.median(r["peak_rss_mib"] for r in runs),
-        sample=runs[0],
-    )
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
@@ -267,48 +276,95 @@ def machine() -> str:
     )
 
 
-def report(rows: list[tuple[tuple[int, int], Figures, Figures]], repeat: int) -> str:
+Row = tuple[tuple[int, int], dict[str, Figures]]
+
+WALL_RATIO_LIMIT = 1.2
+"""Issue #7: acr-fleet's wall time at 1,000 registries, over the bare baseline's."""
+GROWTH_LIMIT = 12.0
+"""Issue #7: the 1,000-registry wall time over the 100-registry one."""
+
+
+def _ratio(row: dict[str, Figures], other: str) -> str:
+    ours, theirs = row["program"], row[other]
+    return (
+        f"{ours.wall / theirs.wall:.2f} / {ours.run / theirs.run:.2f} / {ours.rss / theirs.rss:.2f}"
+    )
+
+
+def checks(rows: list[Row]) -> list[str]:
+    """The issue's targets, each with its figure and whether it holds."""
+    by_size = {subscriptions * registries: figures for (subscriptions, registries), figures in rows}
+    lines = []
+    if 1000 in by_size:
+        ratio = by_size[1000]["program"].wall / by_size[1000]["baseline"].wall
+        verdict = "holds" if ratio <= WALL_RATIO_LIMIT else "DOES NOT HOLD"
+        lines.append(
+            f"- Wall time at 1,000 registries over the bare baseline's: {ratio:.2f} "
+            f"(target at most {WALL_RATIO_LIMIT}): {verdict}."
+        )
+    if 1000 in by_size and 100 in by_size:
+        growth = by_size[1000]["program"].wall / by_size[100]["program"].wall
+        verdict = "holds" if growth <= GROWTH_LIMIT else "DOES NOT HOLD"
+        lines.append(
+            f"- Wall time from 100 to 1,000 registries grows {growth:.1f}x "
+            f"(target at most {GROWTH_LIMIT:.0f}x): {verdict}."
+        )
+    chains = {len(figures["program"].sample["chain"]) for _, figures in rows}
+    verdict = "holds" if len(chains) == 1 and max(chains) <= 4 else "DOES NOT HOLD"
+    lines.append(
+        f"- Longest dependency chain at every size: {sorted(chains)} resources "
+        f"(target: the same everywhere, at most 4): {verdict}."
+    )
+    return lines
+
+
+def report(rows: list[Row], repeat: int) -> str:
     """BENCHMARKS.md's figures as Markdown."""
     lines = [
         f"Machine: {machine()}.",
         "",
-        f"Each figure is the median of {repeat} process run(s). *wall* is the whole process "
-        "(interpreter, imports, run); *run* is the program on the mock engine alone; "
-        "*cpu* is the run's CPU time; *peak* is the process's peak resident memory.",
+        f"Each figure is the median of {repeat} process run(s), each program in a process "
+        "of its own. *wall* is the whole process (interpreter, imports, the run); *run* is "
+        "the program on the mock engine alone; *peak* is the process's peak resident memory. "
+        "Ratios are acr-fleet's figure over the other program's (wall / run / peak).",
         "",
-        "| fleet | registries | resources | acr-fleet wall / run / cpu (s) | peak (MiB) "
-        "| baseline wall / run / cpu (s) | peak (MiB) | ratio wall / run / cpu | peak ratio "
-        "| longest chain |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| fleet | registries | resources (acr-fleet / baseline) "
+        "| acr-fleet wall / run (s) | peak (MiB) "
+        "| bare baseline wall / run (s) | peak (MiB) | ratio to bare "
+        "| trimmed baseline wall / run (s) | ratio to trimmed | longest chain |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for (subscriptions, registries), ours, bare in rows:
+    for (subscriptions, registries), figures in rows:
+        ours, bare, trimmed = figures["program"], figures["baseline"], figures["trimmed"]
         lines.append(
             f"| {subscriptions}x{registries} | {subscriptions * registries} "
             f"| {ours.sample['resources']} / {bare.sample['resources']} "
-            f"| {ours.wall:.1f} / {ours.run:.1f} / {ours.cpu:.1f} | {ours.rss:.0f} "
-            f"| {bare.wall:.1f} / {bare.run:.1f} / {bare.cpu:.1f} | {bare.rss:.0f} "
-            f"| {ours.wall / bare.wall:.2f} / {ours.run / bare.run:.2f} "
-            f"/ {ours.cpu / bare.cpu:.2f} "
-            f"| {ours.rss / bare.rss:.2f} | {len(ours.sample['chain'])} |"
+            f"| {ours.wall:.1f} / {ours.run:.1f} | {ours.rss:.0f} "
+            f"| {bare.wall:.1f} / {bare.run:.1f} | {bare.rss:.0f} | {_ratio(figures, 'baseline')} "
+            f"| {trimmed.wall:.1f} / {trimmed.run:.1f} | {_ratio(figures, 'trimmed')} "
+            f"| {len(ours.sample['chain'])} |"
         )
     if len(rows) > 1:
-        lines += [
-            "",
-            "Growth from one size to the next (wall time of the run, acr-fleet and baseline):",
-            "",
-        ]
-        for (size_a, ours_a, bare_a), (size_b, ours_b, bare_b) in itertools.pairwise(rows):
+        lines += ["", "Growth from one size to the next (wall time):", ""]
+        for (size_a, figures_a), (size_b, figures_b) in itertools.pairwise(rows):
             registries_a, registries_b = size_a[0] * size_a[1], size_b[0] * size_b[1]
+            growth = ", ".join(
+                f"{PROGRAMS[which]} {figures_b[which].wall / figures_a[which].wall:.1f}x"
+                for which in PROGRAMS
+            )
             lines.append(
                 f"- {registries_a} -> {registries_b} registries "
-                f"({registries_b / registries_a:.0f}x): acr-fleet {ours_b.run / ours_a.run:.1f}x, "
-                f"baseline {bare_b.run / bare_a.run:.1f}x"
+                f"({registries_b / registries_a:.0f}x): {growth}"
             )
-    largest = rows[-1][1].sample
+    largest_size, largest = rows[-1]
     lines += [
         "",
-        f"Longest dependency chain at {rows[-1][0][0]}x{rows[-1][0][1]}: "
-        + " -> ".join(largest["chain"]),
+        "Targets:",
+        "",
+        *checks(rows),
+        "",
+        f"Longest dependency chain at {largest_size[0]}x{largest_size[1]}: "
+        + " -> ".join(largest["program"].sample["chain"]),
     ]
     return "\n".join(lines) + "\n"
 
@@ -343,44 +399,63 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.measure:
         which, stack_path = args.measure
+        if which not in PROGRAMS:
+            parser.error(f"WHICH is one of {', '.join(PROGRAMS)} (got {which!r})")
         print(json.dumps(measure(which, Path(stack_path))))
         return 0
 
     from tools import fleet
 
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows: list[Row] = []
     for subscriptions, registries in args.sizes:
         stack_path = BUILD_DIR / f"Pulumi.bench-{subscriptions}x{registries}.yaml"
         document = fleet.generate(subscriptions, registries, args.seed)
         stack_path.write_text(fleet.render(document, subscriptions, registries, args.seed))
-        ours = _median("program", stack_path, args.repeat)
-        bare = _median("baseline", stack_path, args.repeat)
+        # Interleaved, so a slow spell of the machine hits every program alike.
+        runs: dict[str, list[dict[str, Any]]] = {which: [] for which in PROGRAMS}
+        for _ in range(args.repeat):
+            for which in PROGRAMS:
+                runs[which].append(_run_once(which, stack_path))
+        figures = {which: _figures(samples) for which, samples in runs.items()}
+        ours = figures["program"]
         if ours.sample["unexplained"]:
             raise SystemExit(f"dependencies no reason explains: {ours.sample['unexplained']}")
-        custom_ours = {k: v for k, v in ours.sample["custom"].items()}
-        if custom_ours != bare.sample["custom"]:
-            raise SystemExit(
-                "the baseline no longer registers what acr-fleet does:\n"
-                f"  acr-fleet {sorted(custom_ours.items())}\n"
-                f"  baseline  {sorted(bare.sample['custom'].items())}"
-            )
+        for which in ("baseline", "trimmed"):
+            if ours.sample["custom"] != figures[which].sample["custom"]:
+                raise SystemExit(
+                    f"the {PROGRAMS[which]} no longer registers what acr-fleet does:\n"
+                    f"  acr-fleet {sorted(ours.sample['custom'].items())}\n"
+                    f"  {which}  {sorted(figures[which].sample['custom'].items())}"
+                )
         print(
-            f"{subscriptions}x{registries}: acr-fleet {ours.wall:.1f}s (run {ours.run:.1f}s, "
-            f"{ours.rss:.0f} MiB), baseline {bare.wall:.1f}s (run {bare.run:.1f}s, "
-            f"{bare.rss:.0f} MiB), ratio {ours.wall / bare.wall:.2f} "
-            f"(run {ours.run / bare.run:.2f}), "
-            f"chain {len(ours.sample['chain'])}",
+            f"{subscriptions}x{registries}: "
+            + "; ".join(
+                f"{PROGRAMS[which]} {f.wall:.1f}s (run {f.run:.1f}s, {f.rss:.0f} MiB)"
+                for which, f in figures.items()
+            )
+            + f"; chain {len(ours.sample['chain'])}",
             flush=True,
         )
-        rows.append(((subscriptions, registries), ours, bare))
+        rows.append(((subscriptions, registries), figures))
     text = report(rows, args.repeat)
     if args.output == "-":
         sys.stdout.write(text)
     else:
         write_report(Path(args.output), text)
+        sys.stdout.write(text)
         print(f"wrote {args.output}")
     return 0
+
+
+def _figures(runs: list[dict[str, Any]]) -> Figures:
+    return Figures(
+        wall=statistics.median(r["wall_seconds"] for r in runs),
+        run=statistics.median(r["run_seconds"] for r in runs),
+        cpu=statistics.median(r["run_cpu_seconds"] for r in runs),
+        rss=statistics.median(r["peak_rss_mib"] for r in runs),
+        sample=runs[0],
+    )
 
 
 if __name__ == "__main__":

@@ -5,10 +5,12 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime
+from typing import Any
 
 import pytest
 import yaml
 
+from components import provider_aliases
 from policy import rules
 from tests.conftest import STACKS
 from tests.policy.test_rules import resource_of
@@ -97,16 +99,62 @@ def test_generated_fleet_passes_every_mandatory_rule(small_graph: offline.Graph)
     assert not found, "The generated fleet breaks mandatory policies:\n" + "\n".join(found)
 
 
-def test_baseline_registers_the_programs_custom_resources(small_graph: offline.Graph) -> None:
-    """The baseline registers the same custom resource types, in the same counts."""
+def _input_shape(value: Any) -> Any:
+    """The keys of a wire-form input, all the way down, with each leaf's type."""
+    if isinstance(value, dict):
+        return {key: _input_shape(item) for key, item in sorted(value.items())}
+    if isinstance(value, list):
+        return [_input_shape(item) for item in value]
+    return type(value).__name__
+
+
+def _shapes(graph: offline.Graph) -> collections.Counter[tuple[str, str]]:
+    """How many custom resources of each type register inputs of each shape."""
+    return collections.Counter(
+        (r.type, repr(_input_shape(r.masked_inputs()))) for r in graph.resources if r.custom
+    )
+
+
+def _baseline(extra: dict[str, str] | None = None) -> offline.Graph:
+    """The baseline's graph for the small generated fleet."""
     text = fleet.render(fleet.generate(*SMALL), *SMALL, 1)
     config, secret_keys = offline.config_from_mapping(yaml.safe_load(text)["config"])
-    outcome = offline.execute("bench", config, secret_keys, program=bench.BASELINE)
+    outcome = offline.execute(
+        "bench", {**config, **(extra or {})}, secret_keys, program=bench.BASELINE
+    )
     assert outcome.error is None, f"The baseline failed: {outcome.error}"
-    ours = collections.Counter(r.type for r in small_graph.resources if r.custom)
-    bare = collections.Counter(r.type for r in outcome.graph.resources if r.custom)
-    assert ours == bare, f"The baseline differs from the program: {ours - bare} / {bare - ours}."
-    assert not any(not r.custom for r in outcome.graph.resources if r.type != "pulumi:pulumi:Stack")
+    return outcome.graph
+
+
+def test_baseline_registers_the_programs_resources_with_the_same_inputs(
+    small_graph: offline.Graph,
+) -> None:
+    """The baseline registers the same custom resources, with inputs of the same shape."""
+    bare = _baseline()
+    assert _shapes(bare) == _shapes(small_graph), (
+        "The baseline should register what the program does; it lacks "
+        f"{dict(_shapes(small_graph) - _shapes(bare))} and adds "
+        f"{dict(_shapes(bare) - _shapes(small_graph))}."
+    )
+    assert all(r.custom for r in bare.resources if r.type != "pulumi:pulumi:Stack"), (
+        "The baseline should register no component."
+    )
+
+
+def test_trimmed_baseline_drops_exactly_the_api_version_aliases() -> None:
+    """Only the trimmed baseline loses azure-native's API-version aliases."""
+
+    def versioned(graph: offline.Graph) -> int:
+        return sum(
+            1
+            for r in graph.resources
+            for alias in r.aliases
+            if provider_aliases.API_VERSION_TOKEN.match(alias.split("::")[2].split("$")[-1])
+        )
+
+    assert versioned(_baseline()) > 0, "The bare baseline should keep the SDK's aliases."
+    trimmed = _baseline({"bench:dropApiVersionAliases": "true"})
+    assert versioned(trimmed) == 0, "The trimmed baseline should drop every API-version alias."
 
 
 @dataclasses.dataclass
