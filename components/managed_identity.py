@@ -18,7 +18,7 @@ class ManagedRegistryIdentityArgs:
 
     identity_name: str
     """Azure name of the user-assigned identity."""
-    resource_group_name: pulumi.Input[str]
+    resource_group_name: str
     """Resource group the identity lives in."""
     location: str
     """Azure location of the identity."""
@@ -26,6 +26,8 @@ class ManagedRegistryIdentityArgs:
     """Tags on the identity."""
     federation: Federation | None = None
     """Harness OIDC tokens the identity trusts; None for no federation."""
+    resource_group: pulumi.Resource | None = None
+    """The group's resource when this stack creates it: the identity waits for it."""
 
 
 class ManagedRegistryIdentity(pulumi.ComponentResource):
@@ -58,7 +60,10 @@ class ManagedRegistryIdentity(pulumi.ComponentResource):
             resource_group_name=args.resource_group_name,
             location=args.location,
             tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[args.resource_group] if args.resource_group else None,
+            ),
         )
         self.federated_credential = None
         if args.federation is not None:

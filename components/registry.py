@@ -17,7 +17,7 @@ class ContainerRegistryArgs:
 
     registry_name: str
     """The ACR's real, globally unique name."""
-    resource_group_name: pulumi.Input[str]
+    resource_group_name: str
     """Resource group the registry lives in."""
     location: str
     """Azure location."""
@@ -33,6 +33,8 @@ class ContainerRegistryArgs:
     """Pulumi-protect the registry: removing it from config fails the preview."""
     lock: bool = False
     """Also put an Azure CanNotDelete lock on it, against deletion outside Pulumi."""
+    resource_group: pulumi.Resource | None = None
+    """The group's resource when this stack creates it: the registry waits for it."""
 
 
 class ContainerRegistry(pulumi.ComponentResource):
@@ -65,7 +67,12 @@ class ContainerRegistry(pulumi.ComponentResource):
             anonymous_pull_enabled=False,
             tags=dict(args.tags),
             **registry_properties(args.features),
-            opts=pulumi.ResourceOptions(parent=self, import_=args.import_id, protect=args.protect),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                import_=args.import_id,
+                protect=args.protect,
+                depends_on=[args.resource_group] if args.resource_group else None,
+            ),
         )
         for replica in args.features.replicas:
             containerregistry.Replication(

@@ -33,10 +33,14 @@ from components.roles import Role, role_for_access
 class _ResourceGroup:
     """A resource group as registries and role assignments refer to it."""
 
-    name: pulumi.Input[str]
-    """Its name; an output of the group when this program creates it."""
+    name: str
+    """Its name, as the resourceGroups entry writes it."""
     resource_id: pulumi.Input[str]
     """Its ARM id: the scope of Reader for listable registries."""
+    resource: pulumi.Resource | None
+    """The group when this program creates it: a registry or identity in it waits
+    for it. Their children (replicas, federated credentials) wait only for their
+    parent resource, which already waits for the group."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,6 +206,7 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                 ManagedRegistryIdentityArgs(
                     identity_name=args.application_display_name,
                     resource_group_name=groups[group.name.lower()].name,
+                    resource_group=groups[group.name.lower()].resource,
                     location=group.location,
                     tags=args.tags,
                     federation=trust,
@@ -305,6 +310,7 @@ class SubscriptionRegistries(pulumi.ComponentResource):
             ContainerRegistryArgs(
                 registry_name=registry.name,
                 resource_group_name=groups[registry.group_name.lower()].name,
+                resource_group=groups[registry.group_name.lower()].resource,
                 location=registry.location or spec.resource_group(registry.group_name).location,
                 sku=registry.sku,
                 # The registry's own tags win; managed-by and stack cannot be among them.
@@ -360,6 +366,7 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                 groups[group.name.lower()] = _ResourceGroup(
                     name=group.name,
                     resource_id=naming.resource_group_id(spec.subscription_id, group.name),
+                    resource=None,
                 )
                 continue
             created = resources.ResourceGroup(
@@ -369,5 +376,7 @@ class SubscriptionRegistries(pulumi.ComponentResource):
                 tags=dict(tags),
                 opts=pulumi.ResourceOptions(parent=self, provider=self._azure),
             )
-            groups[group.name.lower()] = _ResourceGroup(name=created.name, resource_id=created.id)
+            groups[group.name.lower()] = _ResourceGroup(
+                name=group.name, resource_id=created.id, resource=created
+            )
         return groups

@@ -49,11 +49,8 @@ BUILD_DIR = PROJECT_DIR / "build" / "bench"
 # the benchmark and the test that runs it on every committed stack, so a new
 # dependency is a reviewed decision, not an accident.
 DEPENDENCY_REASONS: Mapping[tuple[str, str], str] = {
-    ("Registry", "ResourceGroup"): "an ACR is created inside its resource group",
+    ("Registry", "ResourceGroup"): "explicit: an ACR is created inside its resource group",
     ("Replication", "Registry"): "a replica is a child of its registry",
-    ("Replication", "ResourceGroup"): (
-        "the group's name comes from the group, as the registry's does; implied, adds no length"
-    ),
     ("ManagementLockByScope", "Registry"): "the lock's scope is the registry's id",
     ("RoleAssignment", "Registry"): "the assignment's scope is the registry's id",
     ("RoleAssignment", "ResourceGroup"): "Reader for listable registries is scoped to the group",
@@ -70,12 +67,11 @@ DEPENDENCY_REASONS: Mapping[tuple[str, str], str] = {
     ("ApplicationFederatedIdentityCredential", "Application"): (
         "a federated credential belongs to its application"
     ),
-    ("UserAssignedIdentity", "ResourceGroup"): "a managed identity lives in a resource group",
+    ("UserAssignedIdentity", "ResourceGroup"): (
+        "explicit: a managed identity is created inside its resource group"
+    ),
     ("FederatedIdentityCredential", "UserAssignedIdentity"): (
         "a federated credential belongs to its managed identity"
-    ),
-    ("FederatedIdentityCredential", "ResourceGroup"): (
-        "the group's name comes from the group, as the identity's does; implied, adds no length"
     ),
     ("SecretText", "ApplicationPassword"): "the Harness secret holds the password's value",
     ("AzureCloudProviderConnector", "Application"): "the connector signs in as the client id",
