@@ -361,7 +361,18 @@ def report(rows: list[Row], repeat: int) -> str:
         "",
         f"Longest dependency chain at {largest_size[0]}x{largest_size[1]}: "
         + " -> ".join(largest["program"].sample["chain"]),
+        "",
+        f"Every kind of dependency in acr-fleet's graph at {largest_size[0]}x{largest_size[1]}, "
+        "with how many edges it has and why it exists (explicit and input dependencies; "
+        "parents and providers are not dependencies here):",
+        "",
+        "| dependent | depends on | edges | why |",
+        "| --- | --- | ---: | --- |",
     ]
+    for kind, count in largest["program"].sample["kinds"].items():
+        dependent, dependency = kind.split(" -> ")
+        reason = DEPENDENCY_REASONS.get((dependent, dependency), "UNEXPLAINED")
+        lines.append(f"| {dependent} | {dependency} | {count} | {reason} |")
     return "\n".join(lines) + "\n"
 
 
