@@ -48,10 +48,13 @@ live: setup
 bench: setup
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 
-## A generated stack file: make fleet SUBSCRIPTIONS=50 REGISTRIES=20 [SEED=1].
+## A generated stack file in build/: make fleet [SUBSCRIPTIONS=50] [REGISTRIES=20] [SEED=1].
+SUBSCRIPTIONS ?= 50
+REGISTRIES ?= 20
+SEED ?= 1
 fleet: setup
 	@mkdir -p build
-	$(BIN)/python -m tools.fleet $(SUBSCRIPTIONS) $(REGISTRIES) --seed $(or $(SEED),1) -o build/Pulumi.fleet.yaml
+	$(BIN)/python -m tools.fleet $(SUBSCRIPTIONS) $(REGISTRIES) --seed $(SEED) -o build/Pulumi.fleet.yaml
 	@echo wrote build/Pulumi.fleet.yaml
 
 ## Lint, type-check and run every test.

@@ -648,9 +648,9 @@ def stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> Path:
     return project_dir / "stacks" / f"Pulumi.{stack}.yaml"
 
 
-def run_stack(stack: str, project_dir: Path = PROJECT_DIR) -> Graph:
-    """Run the program for a committed stack file."""
-    path = stack_file(stack, project_dir)
+def run_stack(stack: str, project_dir: Path = PROJECT_DIR, path: Path | None = None) -> Graph:
+    """Run the program for a committed stack file, or for the stack file at ``path``."""
+    path = path or stack_file(stack, project_dir)
     if not path.is_file():
         raise OfflineError(f"no stack file {path}")
     config, secret_keys = read_stack_file(path)

@@ -113,6 +113,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("stack", help="stack name: reads stacks/Pulumi.<stack>.yaml")
     parser.add_argument(
+        "--file",
+        metavar="STACK_FILE",
+        type=Path,
+        help="read this stack file instead (a generated fleet, say) under the stack's name",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print one JSON document (with --diff: the difference)"
     )
     view = parser.add_mutually_exclusive_group()
@@ -149,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return INVALID_DOCUMENT
     try:
-        graph = offline.run_stack(options.stack)
+        graph = offline.run_stack(options.stack, path=options.file)
     except pulumi.RunError as error:
         errors.print(escape(str(error)))
         return 1

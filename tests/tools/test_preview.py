@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import PROJECT_DIR, STACKS, run_config, stack_config
-from tools import offline, preview
+from tools import fleet, offline, preview
 
 SECRET_MARKERS = ("mock-password-", offline.SECURE_PLACEHOLDER, "AAABAFake")
 
@@ -102,6 +102,22 @@ def test_unknown_stack_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run_preview(capsys, "nope")
     assert status == 1
     assert "no stack file" in err
+
+
+def test_file_previews_a_stack_file_outside_stacks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--file previews a generated stack file under the stack name given."""
+    path = tmp_path / "Pulumi.fleet.yaml"
+    path.write_text(fleet.render(fleet.generate(2, 3), 2, 3, 1))
+    status, out, _ = run_preview(capsys, "fleet", "--file", str(path), "--json")
+    assert status == 0, "A generated fleet should preview."
+    document = json.loads(out)
+    registries = [r for r in document["resources"] if r["type"].endswith(":Registry")]
+    assert len(registries) == 6, "Every generated registry should be in the preview."
+    assert {r["urn"].split("::")[0] for r in registries} == {"urn:pulumi:fleet"}, (
+        "The resources should belong to the stack named on the command line."
+    )
 
 
 def test_command_line_entry_point() -> None:
