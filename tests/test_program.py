@@ -231,8 +231,14 @@ def test_registries_are_locked_down(graphs: dict[str, Graph], stack: str) -> Non
 def test_registry_tags_override_the_stack_tags_of_the_same_name() -> None:
     """A registry's own tag wins over a stack tag of the same name, in any case."""
     raw = stack_config("dev")
-    raw["acr-fleet:subscriptions"][0]["registries"][0]["tags"] = {"CostCenter": "cc-1234"}
-    registry = run_config(raw).by_type("azure-native:containerregistry:Registry")[0]
+    tagged = raw["acr-fleet:subscriptions"][0]["registries"][0]
+    tagged["tags"] = {"CostCenter": "cc-1234"}
+    # By name: registration order follows the engine's scheduling, not the config.
+    (registry,) = [
+        r
+        for r in run_config(raw).by_type("azure-native:containerregistry:Registry")
+        if r.inputs["registryName"] == tagged["name"]
+    ]
     tags = registry.inputs["tags"]
     assert {k: v for k, v in tags.items() if k.lower() == "costcenter"} == {
         "CostCenter": "cc-1234"

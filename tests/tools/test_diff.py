@@ -412,7 +412,7 @@ def test_command_exits_0_for_an_aliased_rename(
     raw, old, _ = renamed_prod
     saved = tmp_path / "old.json"
     saved.write_text(json.dumps(old))
-    monkeypatch.setattr(preview.offline, "run_stack", lambda stack: run_config(raw, stack))
+    monkeypatch.setattr(preview.offline, "run_stack", lambda stack, **_: run_config(raw, stack))
     assert preview.main(["prod", "--diff", str(saved)]) == 0
     out = capsys.readouterr().out
     assert "PROTECTED" not in out
