@@ -311,6 +311,11 @@ def _secret_manager_shorthand(value: Any) -> Any:
         if problem is not None:
             raise ValueError(problem)
         return {"identifier": value, "inheritScope": True}
+    if not isinstance(value, dict):
+        raise ValueError(
+            "must be a secret manager identifier like harnessSecretManager, "
+            "or a mapping with identifier, orgId and projectId"
+        )
     return value
 
 
