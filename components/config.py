@@ -321,6 +321,11 @@ def _secret_manager_shorthand(value: Any) -> Any:
         if problem is not None:
             raise ValueError(problem)
         return {"identifier": value, "inheritScope": True}
+    if not isinstance(value, dict):
+        raise ValueError(
+            "must be a secret manager identifier like harnessSecretManager, "
+            "or a mapping with identifier, orgId and projectId"
+        )
     return value
 
 
@@ -854,6 +859,9 @@ def _describe(error: Any, secret_keys: frozenset[str]) -> tuple[str, str]:
         return path, ""
     if kind in _TYPE_WORDS:
         return path, f"must be {_TYPE_WORDS[kind]}{got}"
+    if kind in _BOUND_WORDS:
+        word, bound = _BOUND_WORDS[kind]
+        return path, f"must be {word} {error['ctx'][bound]}{got}"
     wanted = _wanted(kind)
     if wanted is not None:
         return path, f"{wanted}{got}"
@@ -874,6 +882,15 @@ _TYPE_WORDS = {
     "datetime_type": "an RFC 3339 date-time string like 2027-06-30T00:00:00Z",
     "datetime_parsing": "an RFC 3339 date-time string like 2027-06-30T00:00:00Z",
     "datetime_from_date_parsing": "an RFC 3339 date-time string like 2027-06-30T00:00:00Z",
+}
+
+
+# Numeric bounds, in the words of the other messages rather than pydantic's.
+_BOUND_WORDS = {
+    "greater_than_equal": ("at least", "ge"),
+    "less_than_equal": ("at most", "le"),
+    "greater_than": ("more than", "gt"),
+    "less_than": ("less than", "lt"),
 }
 
 

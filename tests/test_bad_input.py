@@ -53,6 +53,13 @@ ROWS: list[tuple[str, Mutation, str, str]] = [
     # (row id, mutation, key path, fragment of the fix)
     # --- wrong types
     (
+        "secret-manager-is-a-list",
+        lambda r: harness(r).update(secretManager=["harnessSecretManager"]),
+        "harness.secretManager",
+        "must be a secret manager identifier like harnessSecretManager, or a mapping with "
+        "identifier, orgId and projectId (got ['harnessSecretManager'])",
+    ),
+    (
         "subscriptions-is-a-string",
         lambda r: r.update({"acr-fleet:subscriptions": "shared-dev"}),
         "subscriptions",

@@ -556,11 +556,24 @@ def read_stack_file(path: Path) -> tuple[dict[str, str], list[str]]:
     is marked secret, as the engine would do after decrypting it.
     """
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=StackFileLoader)
+        text = path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise OfflineError(f"{path} cannot be read: {error.strerror}") from None
     except UnicodeDecodeError as error:
-        raise OfflineError(f"{path} is not UTF-8 text, as stack files are: {error}") from None
+        raise OfflineError(
+            f"{path} is not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
+    loader = StackFileLoader(text)
+    try:
+        node = loader.get_single_node()
+        _check_nodes(node)
+        document = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
         raise OfflineError(f"{path} is not valid YAML: {error}") from None
+    except RecursionError:
+        raise OfflineError(f"{path} is nested too deeply to be a stack file") from None
+    finally:
+        loader.dispose()
     if document is None:
         document = {}
     if not isinstance(document, dict):
@@ -571,27 +584,48 @@ def read_stack_file(path: Path) -> tuple[dict[str, str], list[str]]:
     return config_from_mapping(raw)
 
 
+# More values than any stack file holds: aliases that expand past this are a
+# mistake or an attack, and expanding them would exhaust memory.
+MAX_EXPANDED_VALUES = 1_000_000
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _check_nodes(root: yaml.Node | None) -> None:
+    """Refuse what the CLI's YAML reader refuses and PyYAML would accept: a key
+    given twice in one mapping (PyYAML keeps the last silently), and aliases that
+    expand without bound."""
+    pending = [root] if root is not None else []
+    visited = 0
+    while pending:
+        node = pending.pop()
+        visited += 1
+        if visited > MAX_EXPANDED_VALUES:
+            raise yaml.YAMLError(
+                f"expands to more than {MAX_EXPANDED_VALUES} values through its aliases"
+            )
+        if isinstance(node, yaml.MappingNode):
+            first_line: dict[tuple[str, str], int] = {}
+            for key, value in node.value:
+                # Keys merged in with '<<' may be overridden; only explicit keys count.
+                if isinstance(key, yaml.ScalarNode) and key.tag != MERGE_TAG:
+                    line = key.start_mark.line + 1
+                    if (key.tag, key.value) in first_line:
+                        raise yaml.YAMLError(
+                            f"key {key.value!r} is given twice in one mapping (lines "
+                            f"{first_line[key.tag, key.value]} and {line}); the Pulumi CLI "
+                            "refuses that, so keep one"
+                        )
+                    first_line[key.tag, key.value] = line
+                pending += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            pending += node.value
+
+
 class StackFileLoader(yaml.SafeLoader):
     """Reads stack files as the Pulumi CLI does (YAML 1.2 core schema): dates
     stay strings and only true/false are booleans, so `on` or an unquoted
-    timestamp means the same offline as in `pulumi preview`. A key given twice
-    in one mapping is an error, as in the CLI's YAML parser, not last-one-wins."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue  # `<<: *anchor` keys may be overridden by the mapping's own
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, str) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"found the key {key!r} twice; keep one",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+    timestamp means the same offline as in `pulumi preview`. Keys given twice
+    and unbounded aliases are refused before construction (``_check_nodes``)."""
 
 
 StackFileLoader.yaml_implicit_resolvers = {

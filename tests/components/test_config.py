@@ -519,6 +519,21 @@ def test_delegate_auth_needs_delegate_selectors() -> None:
     )
 
 
+def test_numeric_bounds_are_reported_in_the_loaders_words() -> None:
+    """A number out of range names the bound it breaks and the value given."""
+    raw = raw_fleet("prod")
+    raw["identity"]["rotation"].update(periodDays=366, epoch=-1)
+    raw["subscriptions"][0]["registries"][0]["retentionDays"] = -5
+    problems = problems_of(raw)
+    assert problems["identity.rotation.periodDays"] == "must be at most 365 (got 366)"
+    assert problems["identity.rotation.epoch"] == "must be at least 0 (got -1)"
+    assert problems["subscriptions[0].registries[0].retentionDays"] == (
+        "must be at least 0 (got -5)"
+    )
+    leaked = [m for m in problems.values() if "Input should" in m]
+    assert leaked == [], f"Messages should not use pydantic's wording: {leaked}."
+
+
 def test_delegate_selectors_fall_back_to_the_harness_block() -> None:
     """Auth 'delegate' accepts the stack's harness.delegateSelectors."""
     raw = raw_fleet("prod")
@@ -534,8 +549,8 @@ def test_delegate_selectors_fall_back_to_the_harness_block() -> None:
             "identity.rotation.overlapDays",
             "must not exceed periodDays (30) (got 31)",
         ),
-        ({"periodDays": 0}, "identity.rotation.periodDays", "greater than or equal to 1"),
-        ({"epoch": -1}, "identity.rotation.epoch", "greater than or equal to 0"),
+        ({"periodDays": 0}, "identity.rotation.periodDays", "must be at least 1 (got 0)"),
+        ({"epoch": -1}, "identity.rotation.epoch", "must be at least 0 (got -1)"),
         (
             {"startDate": "2026-06-01T00:00:00"},
             "identity.rotation.startDate",

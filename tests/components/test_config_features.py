@@ -117,7 +117,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "a retention over a year",
         lambda r: premium(r).update(retentionDays=400),
         f"{R1}.retentionDays",
-        "less than or equal to 365",
+        "must be at most 365 (got 400)",
     ),
     (
         "features on an adopted registry",

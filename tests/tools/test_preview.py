@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -222,11 +223,11 @@ def test_unquoted_dates_and_on_stay_strings(tmp_path: Path) -> None:
         ("config:\n  subscriptions: []\n", "has no namespace"),
         (
             "config:\n  acr-fleet:lockRegistries: true\n  acr-fleet:lockRegistries: false\n",
-            "found the key 'acr-fleet:lockRegistries' twice",
+            "key 'acr-fleet:lockRegistries' is given twice",
         ),
         (
             "config:\n  acr-fleet:harness:\n    orgId: a\n    orgId: b\n",
-            "found the key 'orgId' twice",
+            "key 'orgId' is given twice",
         ),
     ],
 )
@@ -236,12 +237,61 @@ def test_malformed_stack_files_fail_clearly(tmp_path: Path, text: str, fragment:
         offline.read_stack_file(_stack_file(tmp_path, text))
 
 
-def test_stack_file_that_is_not_utf8_fails_clearly(tmp_path: Path) -> None:
-    """A stack file saved in another encoding fails with one clear message, not a traceback."""
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "config:\n  acr-fleet:lockRegistries: true\n  acr-fleet:lockRegistries: false\n",
+            "key 'acr-fleet:lockRegistries' is given twice in one mapping (lines 2 and 3)",
+        ),
+        (
+            "config:\n  acr-fleet:subscriptions:\n    - key: a\n      registries:\n"
+            "        - name: acrone01\n          access: push\n          'access': pull\n",
+            "key 'access' is given twice in one mapping (lines 6 and 7)",
+        ),
+        ("config: {}\nconfig: {}\n", "key 'config' is given twice in one mapping (lines 1 and 2)"),
+    ],
+)
+def test_a_key_given_twice_is_refused(tmp_path: Path, text: str, message: str) -> None:
+    """A key given twice in one mapping fails, as in the CLI, instead of the last one winning."""
+    with pytest.raises(offline.OfflineError, match=re.escape(message)):
+        offline.read_stack_file(_stack_file(tmp_path, text))
+
+
+def test_a_merge_key_may_be_overridden(tmp_path: Path) -> None:
+    """Keys merged from an anchor may be overridden in the mapping that merges them."""
+    path = _stack_file(
+        tmp_path,
+        "config:\n  acr-fleet:tags: &base {environment: dev, team: a}\n"
+        "  acr-fleet:other:\n    <<: *base\n    team: b\n",
+    )
+    config, _ = offline.read_stack_file(path)
+    assert json.loads(config["acr-fleet:other"]) == {"environment": "dev", "team": "b"}, (
+        "An explicit key should override the merged one."
+    )
+
+
+def test_a_stack_file_that_is_not_utf8_fails_clearly(tmp_path: Path) -> None:
+    """A stack file that is not UTF-8 fails with one message, not a traceback."""
     path = tmp_path / "Pulumi.x.yaml"
-    path.write_bytes("config:\n  acr-fleet:tags: {}\n".encode("utf-16"))
+    path.write_bytes(b"config:\n  acr-fleet:tags: \xff\n")
     with pytest.raises(offline.OfflineError, match="is not UTF-8 text"):
         offline.read_stack_file(path)
+
+
+def test_a_stack_file_nested_too_deeply_fails_clearly(tmp_path: Path) -> None:
+    """A stack file nested deeper than the YAML reader can follow fails with one message."""
+    text = "config:\n  acr-fleet:tags: " + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(offline.OfflineError, match="is nested too deeply"):
+        offline.read_stack_file(_stack_file(tmp_path, text))
+
+
+def test_a_stack_file_expanding_without_bound_fails_clearly(tmp_path: Path) -> None:
+    """Aliases that expand a small file into millions of values fail before expansion."""
+    lines = ["config:", "  acr-fleet:l0: &l0 [a, a, a, a, a, a, a, a, a, a]"]
+    lines += [f"  acr-fleet:l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]" for n in range(1, 7)]
+    with pytest.raises(offline.OfflineError, match="expands to more than 1000000 values"):
+        offline.read_stack_file(_stack_file(tmp_path, "\n".join(lines) + "\n"))
 
 
 def test_urns_follow_the_engine_format(graphs) -> None:
