@@ -559,6 +559,8 @@ def read_stack_file(path: Path) -> tuple[dict[str, str], list[str]]:
         document = yaml.load(path.read_text(encoding="utf-8"), Loader=StackFileLoader)
     except UnicodeDecodeError as error:
         raise OfflineError(f"{path} is not UTF-8 text, as stack files are: {error}") from None
+    except OSError as error:
+        raise OfflineError(f"cannot read {path}: {error.strerror or error}") from None
     except yaml.YAMLError as error:
         raise OfflineError(f"{path} is not valid YAML: {error}") from None
     if document is None:

@@ -244,6 +244,24 @@ def test_stack_file_that_is_not_utf8_fails_clearly(tmp_path: Path) -> None:
         offline.read_stack_file(path)
 
 
+def test_stack_file_that_cannot_be_read_fails_clearly(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stack file the system refuses to read exits 1 with one message, not a traceback."""
+    path = _stack_file(tmp_path, "config: {}\n")
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    # Tests may run as root, whom no file mode refuses.
+    monkeypatch.setattr(Path, "read_text", refuse)
+    status, _, err = run_preview(capsys, "x", "--file", str(path))
+    assert status == 1, "An unreadable stack file should fail the preview."
+    assert f"cannot read {path}: Permission denied" in err, (
+        f"The message should name the file and the reason (got {err!r})."
+    )
+
+
 def test_urns_follow_the_engine_format(graphs) -> None:
     """URNs carry the parent's whole type chain and no root stack type."""
     graph = graphs["dev"]
