@@ -5,12 +5,13 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from components import provider_aliases
+from components import naming, provider_aliases
 from policy import rules
 from tests.conftest import STACKS
 from tests.policy.test_rules import resource_of
@@ -52,7 +53,8 @@ def test_same_arguments_give_the_same_file() -> None:
         (0, 1, 1, "subscriptions must be 1 to"),
         (1, 0, 1, "registries must be 1 to"),
         (1, 1000, 1, "registries must be 1 to 999"),
-        (1, 1, -1, "seed must be 0 or more"),
+        (1, 1, -1, "seed must be 0 to"),
+        (1, 1, fleet.MAX_SEED + 1, "seed must be 0 to 4294967295"),
     ],
 )
 def test_sizes_out_of_range_are_refused(
@@ -61,6 +63,32 @@ def test_sizes_out_of_range_are_refused(
     """Sizes the fake ids and names cannot hold are refused with the accepted range."""
     with pytest.raises(ValueError, match=message):
         fleet.generate(subscriptions, registries, seed)
+
+
+def test_largest_arguments_give_valid_registry_names() -> None:
+    """The largest seed and numbers the generator accepts still make valid ACR names."""
+    name = fleet.registry_name(
+        fleet.MAX_SEED, fleet.MAX_SUBSCRIPTIONS - 1, fleet.MAX_REGISTRIES - 1
+    )
+    assert naming.acr_name_problem(name) is None, f"{name!r} should be a valid ACR name."
+    (registry,) = fleet.generate(1, 1, fleet.MAX_SEED)["config"]["acr-fleet:subscriptions"][0][
+        "registries"
+    ]
+    assert registry["name"] == fleet.registry_name(fleet.MAX_SEED, 0, 0), (
+        "The generator should name registries with registry_name."
+    )
+
+
+def test_unwritable_output_is_one_message(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An output path that cannot be written exits 2 with one message, not a traceback."""
+    with pytest.raises(SystemExit) as exit_info:
+        fleet.main(["1", "1", "-o", str(tmp_path)])
+    assert exit_info.value.code == 2, "An unwritable output should be a usage error."
+    assert f"cannot write {tmp_path}" in capsys.readouterr().err, (
+        "The message should name the path that cannot be written."
+    )
 
 
 def test_generated_fleet_passes_validation_with_every_identity_mode(
