@@ -404,6 +404,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--measure", nargs=2, metavar=("WHICH", "STACK_FILE"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error(f"--repeat must be 1 or more (got {args.repeat})")
     if args.measure:
         which, stack_path = args.measure
         if which not in PROGRAMS:
@@ -413,6 +415,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from tools import fleet
 
+    # Every size is checked before the first one runs for minutes.
+    for subscriptions, registries in args.sizes:
+        try:
+            fleet.check_arguments(subscriptions, registries, args.seed)
+        except ValueError as error:
+            parser.error(f"--sizes {subscriptions}x{registries}: {error}")
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []
     for subscriptions, registries in args.sizes:

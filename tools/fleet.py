@@ -102,14 +102,20 @@ def _registry(
     return registry
 
 
-def generate(subscriptions: int, registries: int, seed: int = 1) -> dict[str, Any]:
-    """A stack file's document for ``subscriptions`` x ``registries`` registries."""
+def check_arguments(subscriptions: int, registries: int, seed: int) -> None:
+    """Raise ValueError, with the accepted range, for sizes or a seed the fake ids
+    and names cannot hold."""
     if not 1 <= subscriptions <= MAX_SUBSCRIPTIONS:
         raise ValueError(f"subscriptions must be 1 to {MAX_SUBSCRIPTIONS} (got {subscriptions})")
     if not 1 <= registries <= MAX_REGISTRIES:
         raise ValueError(f"registries must be 1 to {MAX_REGISTRIES} (got {registries})")
     if not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed must be 0 to {MAX_SEED} (got {seed})")
+
+
+def generate(subscriptions: int, registries: int, seed: int = 1) -> dict[str, Any]:
+    """A stack file's document for ``subscriptions`` x ``registries`` registries."""
+    check_arguments(subscriptions, registries, seed)
     rng = random.Random(seed)
     entries = []
     for number in range(subscriptions):

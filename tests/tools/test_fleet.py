@@ -91,6 +91,24 @@ def test_unwritable_output_is_one_message(
     )
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--sizes", "1x10,0x10"], "--sizes 0x10: subscriptions must be 1 to"),
+        (["--sizes", "1x10", "--seed", "-1"], "--sizes 1x10: seed must be 0 to"),
+        (["--repeat", "0"], "--repeat must be 1 or more"),
+    ],
+)
+def test_benchmark_refuses_arguments_before_running(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    """The benchmark refuses sizes, seeds and repeats it cannot run, with one message."""
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main([*argv, "--output", "-"])
+    assert exit_info.value.code == 2, "Arguments the benchmark cannot run are a usage error."
+    assert message in capsys.readouterr().err, f"The message should say {message!r}."
+
+
 def test_generated_fleet_passes_validation_with_every_identity_mode(
     small_graph: offline.Graph,
 ) -> None:
