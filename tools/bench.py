@@ -373,7 +373,27 @@ def report(rows: list[Row], repeat: int) -> str:
         dependent, dependency = kind.split(" -> ")
         reason = DEPENDENCY_REASONS.get((dependent, dependency), "UNEXPLAINED")
         lines.append(f"| {dependent} | {dependency} | {count} | {reason} |")
+    lines += unexercised_reasons(largest["program"].sample["kinds"])
     return "\n".join(lines) + "\n"
+
+
+def unexercised_reasons(kinds: Iterable[str]) -> list[str]:
+    """Markdown for the dependencies the program can have that the measured graph
+    lacks (features the generator leaves out), each with its reason."""
+    seen = {tuple(kind.split(" -> ")) for kind in kinds}
+    missing = [(kind, why) for kind, why in DEPENDENCY_REASONS.items() if kind not in seen]
+    if not missing:
+        return []
+    return [
+        "",
+        "Dependencies the program has elsewhere but this graph lacks (the generator makes "
+        "no replicas, locks or harnessImage mirror), each with its reason; the committed "
+        "stacks have them all:",
+        "",
+        "| dependent | depends on | why |",
+        "| --- | --- | --- |",
+        *(f"| {dependent} | {dependency} | {why} |" for (dependent, dependency), why in missing),
+    ]
 
 
 BEGIN = "<!-- bench:begin -->"

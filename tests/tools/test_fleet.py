@@ -248,6 +248,27 @@ def test_committed_stack_dependencies_are_explained(
     assert len(chain) <= 4, f"The longest chain of {stack} is {len(chain)} long: {chain}."
 
 
+def test_every_stated_reason_is_a_dependency_of_a_committed_stack(
+    graphs: dict[str, offline.Graph],
+) -> None:
+    """Each reason in DEPENDENCY_REASONS explains an edge some committed stack has."""
+    kinds = {kind for graph in graphs.values() for kind in bench.dependency_kinds(graph.resources)}
+    stale = sorted(set(bench.DEPENDENCY_REASONS) - kinds)
+    assert not stale, f"No committed stack has these dependencies any more: {stale}."
+
+
+def test_report_lists_every_dependency_with_its_reason() -> None:
+    """BENCHMARKS.md's section names every explained dependency, measured or not."""
+    sample = {"resources": 2, "chain": ["a"], "kinds": {"Registry -> ResourceGroup": 1}}
+    figures = bench.Figures(wall=1.0, run=1.0, cpu=1.0, rss=1.0, sample=sample)
+    text = bench.report([((1, 1), dict.fromkeys(bench.PROGRAMS, figures))], repeat=1)
+    for (dependent, dependency), why in bench.DEPENDENCY_REASONS.items():
+        assert f"| {dependent} | {dependency} |" in text, (
+            f"The report should list {dependent} -> {dependency}."
+        )
+        assert why in text, f"The report should give why {dependent} depends on {dependency}."
+
+
 def test_dependency_kinds_catch_an_unexplained_edge() -> None:
     """An edge between types that no reason covers is reported."""
     nodes = [_Node("a", "x:y:Registry"), _Node("b", "x:y:Thing", dependencies=["a"])]
