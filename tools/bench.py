@@ -373,7 +373,27 @@ def report(rows: list[Row], repeat: int) -> str:
         dependent, dependency = kind.split(" -> ")
         reason = DEPENDENCY_REASONS.get((dependent, dependency), "UNEXPLAINED")
         lines.append(f"| {dependent} | {dependency} | {count} | {reason} |")
+    lines += unexercised_reasons(largest["program"].sample["kinds"])
     return "\n".join(lines) + "\n"
+
+
+def unexercised_reasons(kinds: Iterable[str]) -> list[str]:
+    """Markdown for the dependencies the program can have that the measured graph
+    lacks (features the generator leaves out), each with its reason."""
+    seen = {tuple(kind.split(" -> ")) for kind in kinds}
+    missing = [(kind, why) for kind, why in DEPENDENCY_REASONS.items() if kind not in seen]
+    if not missing:
+        return []
+    return [
+        "",
+        "Dependencies the program has elsewhere but this graph lacks (the generator makes "
+        "no replicas, locks or harnessImage mirror), each with its reason; the committed "
+        "stacks have them all:",
+        "",
+        "| dependent | depends on | why |",
+        "| --- | --- | --- |",
+        *(f"| {dependent} | {dependency} | {why} |" for (dependent, dependency), why in missing),
+    ]
 
 
 BEGIN = "<!-- bench:begin -->"
@@ -404,6 +424,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--measure", nargs=2, metavar=("WHICH", "STACK_FILE"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error(f"--repeat must be 1 or more (got {args.repeat})")
     if args.measure:
         which, stack_path = args.measure
         if which not in PROGRAMS:
@@ -413,6 +435,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from tools import fleet
 
+    # Every size is checked before the first one runs for minutes.
+    for subscriptions, registries in args.sizes:
+        try:
+            fleet.check_arguments(subscriptions, registries, args.seed)
+        except ValueError as error:
+            parser.error(f"--sizes {subscriptions}x{registries}: {error}")
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []
     for subscriptions, registries in args.sizes:

@@ -43,6 +43,8 @@ MAX_SUBSCRIPTIONS = 0xFFFF
 """Subscription numbers go into one four-digit hex group of the fake GUIDs."""
 MAX_REGISTRIES = 999
 """Registry numbers are three digits of the ACR name."""
+MAX_SEED = 2**32 - 1
+"""The seed is part of every ACR name, which holds at most 50 characters."""
 
 
 def _subscription_id(index: int) -> str:
@@ -74,13 +76,17 @@ def _identity(kind: str, auth: str, docker_secret: bool, group: str) -> dict[str
     return identity
 
 
+def registry_name(seed: int, subscription: int, index: int) -> str:
+    """A generated ACR name: globally unique in Azure, letters and digits only."""
+    return f"acrbench{seed}s{subscription:04d}r{index:03d}"
+
+
 def _registry(
     rng: random.Random, seed: int, subscription: int, index: int, group: str, has_secret: bool
 ) -> dict[str, Any]:
     sku = SKUS[rng.randrange(len(SKUS))]
     registry: dict[str, Any] = {
-        # Globally unique in Azure: letters and digits only, under 50 characters.
-        "name": f"acrbench{seed}s{subscription:04d}r{index:03d}",
+        "name": registry_name(seed, subscription, index),
         "resourceGroup": group,
         "sku": sku,
         "access": rng.choice(("pull", "push")),
@@ -96,14 +102,20 @@ def _registry(
     return registry
 
 
-def generate(subscriptions: int, registries: int, seed: int = 1) -> dict[str, Any]:
-    """A stack file's document for ``subscriptions`` x ``registries`` registries."""
+def check_arguments(subscriptions: int, registries: int, seed: int) -> None:
+    """Raise ValueError, with the accepted range, for sizes or a seed the fake ids
+    and names cannot hold."""
     if not 1 <= subscriptions <= MAX_SUBSCRIPTIONS:
         raise ValueError(f"subscriptions must be 1 to {MAX_SUBSCRIPTIONS} (got {subscriptions})")
     if not 1 <= registries <= MAX_REGISTRIES:
         raise ValueError(f"registries must be 1 to {MAX_REGISTRIES} (got {registries})")
-    if seed < 0:
-        raise ValueError(f"seed must be 0 or more (got {seed})")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be 0 to {MAX_SEED} (got {seed})")
+
+
+def generate(subscriptions: int, registries: int, seed: int = 1) -> dict[str, Any]:
+    """A stack file's document for ``subscriptions`` x ``registries`` registries."""
+    check_arguments(subscriptions, registries, seed)
     rng = random.Random(seed)
     entries = []
     for number in range(subscriptions):
@@ -173,7 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        args.output.write_text(text)
+        try:
+            args.output.write_text(text)
+        except OSError as error:
+            parser.error(f"cannot write {args.output}: {error.strerror or error}")
     return 0
 
 

@@ -558,7 +558,7 @@ def read_stack_file(path: Path) -> tuple[dict[str, str], list[str]]:
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as error:
-        raise OfflineError(f"{path} cannot be read: {error.strerror}") from None
+        raise OfflineError(f"{path} cannot be read: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
         raise OfflineError(
             f"{path} is not UTF-8 text ({error.reason} at byte {error.start})"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from markdown_it import MarkdownIt
 
 from tests.conftest import run_config, stack_config
@@ -405,15 +406,16 @@ def test_aliased_rename_is_an_update_in_place(
 def test_command_exits_0_for_an_aliased_rename(
     renamed_prod: tuple[dict[str, Any], dict[str, Any], dict[str, Any]],
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
     """`--diff` across a previousKey rename of a prod subscription exits 0."""
     raw, old, _ = renamed_prod
     saved = tmp_path / "old.json"
     saved.write_text(json.dumps(old))
-    monkeypatch.setattr(preview.offline, "run_stack", lambda stack, **_: run_config(raw, stack))
-    assert preview.main(["prod", "--diff", str(saved)]) == 0
+    # The renamed stack file goes through --file, as a reviewer would run it.
+    renamed = tmp_path / "Pulumi.prod.yaml"
+    renamed.write_text(yaml.safe_dump({"config": raw}))
+    assert preview.main(["prod", "--file", str(renamed), "--diff", str(saved)]) == 0
     out = capsys.readouterr().out
     assert "PROTECTED" not in out
     assert "0 added, 0 removed" in out

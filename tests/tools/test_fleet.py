@@ -5,12 +5,13 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from components import provider_aliases
+from components import naming, provider_aliases
 from policy import rules
 from tests.conftest import STACKS
 from tests.policy.test_rules import resource_of
@@ -52,7 +53,8 @@ def test_same_arguments_give_the_same_file() -> None:
         (0, 1, 1, "subscriptions must be 1 to"),
         (1, 0, 1, "registries must be 1 to"),
         (1, 1000, 1, "registries must be 1 to 999"),
-        (1, 1, -1, "seed must be 0 or more"),
+        (1, 1, -1, "seed must be 0 to"),
+        (1, 1, fleet.MAX_SEED + 1, "seed must be 0 to 4294967295"),
     ],
 )
 def test_sizes_out_of_range_are_refused(
@@ -61,6 +63,50 @@ def test_sizes_out_of_range_are_refused(
     """Sizes the fake ids and names cannot hold are refused with the accepted range."""
     with pytest.raises(ValueError, match=message):
         fleet.generate(subscriptions, registries, seed)
+
+
+def test_largest_arguments_give_valid_registry_names() -> None:
+    """The largest seed and numbers the generator accepts still make valid ACR names."""
+    name = fleet.registry_name(
+        fleet.MAX_SEED, fleet.MAX_SUBSCRIPTIONS - 1, fleet.MAX_REGISTRIES - 1
+    )
+    assert naming.acr_name_problem(name) is None, f"{name!r} should be a valid ACR name."
+    (registry,) = fleet.generate(1, 1, fleet.MAX_SEED)["config"]["acr-fleet:subscriptions"][0][
+        "registries"
+    ]
+    assert registry["name"] == fleet.registry_name(fleet.MAX_SEED, 0, 0), (
+        "The generator should name registries with registry_name."
+    )
+
+
+def test_unwritable_output_is_one_message(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An output path that cannot be written exits 2 with one message, not a traceback."""
+    with pytest.raises(SystemExit) as exit_info:
+        fleet.main(["1", "1", "-o", str(tmp_path)])
+    assert exit_info.value.code == 2, "An unwritable output should be a usage error."
+    assert f"cannot write {tmp_path}" in capsys.readouterr().err, (
+        "The message should name the path that cannot be written."
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--sizes", "1x10,0x10"], "--sizes 0x10: subscriptions must be 1 to"),
+        (["--sizes", "1x10", "--seed", "-1"], "--sizes 1x10: seed must be 0 to"),
+        (["--repeat", "0"], "--repeat must be 1 or more"),
+    ],
+)
+def test_benchmark_refuses_arguments_before_running(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    """The benchmark refuses sizes, seeds and repeats it cannot run, with one message."""
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main([*argv, "--output", "-"])
+    assert exit_info.value.code == 2, "Arguments the benchmark cannot run are a usage error."
+    assert message in capsys.readouterr().err, f"The message should say {message!r}."
 
 
 def test_generated_fleet_passes_validation_with_every_identity_mode(
@@ -200,6 +246,27 @@ def test_committed_stack_dependencies_are_explained(
     )
     chain = bench.longest_chain(resources)
     assert len(chain) <= 4, f"The longest chain of {stack} is {len(chain)} long: {chain}."
+
+
+def test_every_stated_reason_is_a_dependency_of_a_committed_stack(
+    graphs: dict[str, offline.Graph],
+) -> None:
+    """Each reason in DEPENDENCY_REASONS explains an edge some committed stack has."""
+    kinds = {kind for graph in graphs.values() for kind in bench.dependency_kinds(graph.resources)}
+    stale = sorted(set(bench.DEPENDENCY_REASONS) - kinds)
+    assert not stale, f"No committed stack has these dependencies any more: {stale}."
+
+
+def test_report_lists_every_dependency_with_its_reason() -> None:
+    """BENCHMARKS.md's section names every explained dependency, measured or not."""
+    sample = {"resources": 2, "chain": ["a"], "kinds": {"Registry -> ResourceGroup": 1}}
+    figures = bench.Figures(wall=1.0, run=1.0, cpu=1.0, rss=1.0, sample=sample)
+    text = bench.report([((1, 1), dict.fromkeys(bench.PROGRAMS, figures))], repeat=1)
+    for (dependent, dependency), why in bench.DEPENDENCY_REASONS.items():
+        assert f"| {dependent} | {dependency} |" in text, (
+            f"The report should list {dependent} -> {dependency}."
+        )
+        assert why in text, f"The report should give why {dependent} depends on {dependency}."
 
 
 def test_dependency_kinds_catch_an_unexplained_edge() -> None:

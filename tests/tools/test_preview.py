@@ -294,6 +294,24 @@ def test_a_stack_file_expanding_without_bound_fails_clearly(tmp_path: Path) -> N
         offline.read_stack_file(_stack_file(tmp_path, "\n".join(lines) + "\n"))
 
 
+def test_stack_file_that_cannot_be_read_fails_clearly(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stack file the system refuses to read exits 1 with one message, not a traceback."""
+    path = _stack_file(tmp_path, "config: {}\n")
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    # Tests may run as root, whom no file mode refuses.
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    status, _, err = run_preview(capsys, "x", "--file", str(path))
+    assert status == 1, "An unreadable stack file should fail the preview."
+    assert f"{path} cannot be read: Permission denied" in err, (
+        f"The message should name the file and the reason (got {err!r})."
+    )
+
+
 def test_urns_follow_the_engine_format(graphs) -> None:
     """URNs carry the parent's whole type chain and no root stack type."""
     graph = graphs["dev"]
