@@ -1,7 +1,8 @@
 """Write a valid stack file for a synthetic fleet of S subscriptions x R registries.
 
     python -m tools.fleet 50 20                       # to standard output
-    python -m tools.fleet 50 20 --seed 7 -o stacks/Pulumi.bench.yaml
+    python -m tools.fleet 50 20 --seed 7 -o build/Pulumi.fleet.yaml
+    python -m tools.preview fleet --file build/Pulumi.fleet.yaml
 
 The fleet mixes what real stacks mix: the three SKUs, pull and push, ABAC-mode
 and listable registries, Docker connectors where the identity has a secret, and
