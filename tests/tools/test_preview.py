@@ -221,14 +221,6 @@ def test_unquoted_dates_and_on_stay_strings(tmp_path: Path) -> None:
         ("config:\n  - a\n", "'config:' must be a mapping"),
         ("config: {a: [\n", "is not valid YAML"),
         ("config:\n  subscriptions: []\n", "has no namespace"),
-        (
-            "config:\n  acr-fleet:lockRegistries: true\n  acr-fleet:lockRegistries: false\n",
-            "key 'acr-fleet:lockRegistries' is given twice",
-        ),
-        (
-            "config:\n  acr-fleet:harness:\n    orgId: a\n    orgId: b\n",
-            "key 'orgId' is given twice",
-        ),
     ],
 )
 def test_malformed_stack_files_fail_clearly(tmp_path: Path, text: str, fragment: str) -> None:
