@@ -10,7 +10,7 @@ inputs, no components, validation or naming): the bare one, which is what the
 Pulumi SDK alone costs, and a trimmed one that drops azure-native's API-version
 aliases as acr-fleet does, which isolates acr-fleet's own overhead. Per run it
 records the process's wall time, the part of it spent running the program on
-the engine, CPU time and peak memory (ru_maxrss). With ``--repeat`` > 1 each
+the engine, and peak memory (ru_maxrss). With ``--repeat`` > 1 each
 figure is the median of that many processes.
 
 It also computes, from the recorded graph, the longest chain of resources each
@@ -171,29 +171,28 @@ def measure(which: str, stack_path: Path) -> dict[str, Any]:
     config, secret_keys = offline.read_stack_file(stack_path)
     if which == "trimmed":
         config = {**config, "bench:dropApiVersionAliases": "true"}
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started = time.perf_counter()
     outcome = offline.execute(
         "bench", config, secret_keys, program=None if which == "program" else BASELINE
     )
     run_seconds = time.perf_counter() - started
-    cpu_seconds = time.process_time() - cpu_started
     if outcome.error is not None:
         raise outcome.error
     resources = outcome.graph.resources
     chain = longest_chain(resources)
+    kinds = dependency_kinds(resources)
     return {
         "which": which,
         "resources": len(resources),
         "custom": dict(Counter(r.type for r in resources if r.custom)),
         "run_seconds": run_seconds,
-        "run_cpu_seconds": cpu_seconds,
         # Linux reports ru_maxrss in KiB.
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "chain": [
             urn.rsplit("::", 1)[-1] + " (" + _short(urn.rsplit("::", 2)[-2]) + ")" for urn in chain
         ],
-        "kinds": {f"{a} -> {b}": n for (a, b), n in sorted(dependency_kinds(resources).items())},
-        "unexplained": [f"{a} -> {b}" for a, b in unexplained(dependency_kinds(resources))],
+        "kinds": {f"{a} -> {b}": n for (a, b), n in sorted(kinds.items())},
+        "unexplained": [f"{a} -> {b}" for a, b in unexplained(kinds)],
     }
 
 
@@ -208,8 +207,6 @@ class Figures:
     """The whole process: interpreter, imports, reading the stack file, the run."""
     run: float
     """The program on the mock engine alone."""
-    cpu: float
-    """CPU time of the run."""
     rss: float
     """Peak resident memory of the process, MiB."""
     sample: dict[str, Any]
@@ -487,7 +484,6 @@ def _figures(runs: list[dict[str, Any]]) -> Figures:
     return Figures(
         wall=statistics.median(r["wall_seconds"] for r in runs),
         run=statistics.median(r["run_seconds"] for r in runs),
-        cpu=statistics.median(r["run_cpu_seconds"] for r in runs),
         rss=statistics.median(r["peak_rss_mib"] for r in runs),
         sample=runs[0],
     )
